@@ -1,0 +1,30 @@
+"""Shared fixtures: the standard test organisation (renshi.org.testing) and logged-in clients."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def world(db):
+    from renshi.org.testing import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def client_for(world, client):
+    """``client_for("vp1")`` → a Django test client logged in as that world user."""
+    from django.test import Client
+
+    def make(key: str | None) -> Client:
+        c = Client()
+        if key is not None:
+            c.force_login(world.users[key])
+        return c
+
+    return make

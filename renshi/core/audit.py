@@ -1,0 +1,162 @@
+"""The change log: every create/update/delete of an AuditedModel becomes an AuditLog row.
+
+Written by three receivers (post_save, post_delete, m2m_changed) — the only place renshi uses
+signals, as NetBox does — so no channel (page, API, import, admin, command, task) can forget it.
+Bulk operations, which send no signals, call ``audit_bulk`` explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from . import context
+from .models import AuditedModel, AuditLog
+
+SENSITIVE_MARK = "••••"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "<binary>"
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """Field values of an instance (FKs as ids); sensitive ones only as a digest."""
+    exclude = set(getattr(instance, "audit_exclude", ()))
+    sensitive = set(getattr(instance, "audit_sensitive", ()))
+    data: dict[str, Any] = {}
+    deferred = instance.get_deferred_fields()
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude or field.attname in deferred:
+            continue
+        value = getattr(instance, field.attname)
+        if field.name in sensitive:
+            value = hashlib.sha256(str(value or "").encode()).hexdigest()[:16] if value else ""
+            data[field.name] = ("sensitive", value)
+            continue
+        data[field.name] = _jsonable(value)
+    return data
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "sensitive":
+        return SENSITIVE_MARK if value[1] else ""
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changes[key] = {"before": _public(old), "after": _public(new)}
+    return changes
+
+
+def _company_id(instance: models.Model) -> int | None:
+    if getattr(instance, "audit_company_field", None) == "pk":
+        return instance.pk
+    return getattr(instance, "company_id", None)
+
+
+def _entry(instance, action: str, changes: dict, message: str = "") -> AuditLog:
+    ctx = context.current()
+    actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    return AuditLog(
+        actor=actor,
+        actor_repr=(actor.get_full_name() or actor.get_username())[:200] if actor else "system",
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        channel=ctx.channel,
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        company_id=_company_id(instance),
+        message=message[:300],
+        changes=changes,
+    )
+
+
+def audit_event(instance: models.Model, message: str, data: dict | None = None) -> AuditLog:
+    """A business event that is not a field change (e.g. 'import committed', 'token revoked')."""
+    entry = _entry(instance, AuditLog.Action.EVENT, data or {}, message)
+    entry.save()
+    return entry
+
+
+def audit_bulk(
+    instances: Iterable[models.Model], *, action: str, befores: dict[Any, dict] | None = None
+) -> int:
+    """Log bulk_create/bulk_update, which send no signals. Returns the number of rows written."""
+    rows = []
+    for inst in instances:
+        before = (befores or {}).get(inst.pk, {}) if action != AuditLog.Action.CREATE else {}
+        after = snapshot(inst)
+        changes = diff(before, after)
+        if changes or action == AuditLog.Action.CREATE:
+            rows.append(_entry(inst, action, changes))
+        inst._audit_before = after
+    AuditLog.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _is_audited(sender) -> bool:
+    return isinstance(sender, type) and issubclass(sender, AuditedModel)
+
+
+@receiver(post_save, dispatch_uid="renshi_audit_save")
+def _on_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw or not _is_audited(sender):
+        return
+    after = snapshot(instance)
+    if created:
+        _entry(instance, AuditLog.Action.CREATE, diff({}, after)).save()
+    else:
+        before = getattr(instance, "_audit_before", None)
+        if before is None:
+            before = {}
+        changes = diff(before, after)
+        if update_fields:
+            names = set(update_fields)
+            changes = {k: v for k, v in changes.items() if k in names or k + "_id" in names}
+        if changes:
+            _entry(instance, AuditLog.Action.UPDATE, changes).save()
+    instance._audit_before = after
+
+
+@receiver(post_delete, dispatch_uid="renshi_audit_delete")
+def _on_delete(sender, instance, **kwargs):
+    if not _is_audited(sender):
+        return
+    before = getattr(instance, "_audit_before", None) or snapshot(instance)
+    _entry(instance, AuditLog.Action.DELETE, diff(before, {})).save()
+
+
+@receiver(m2m_changed, dispatch_uid="renshi_audit_m2m")
+def _on_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if reverse or not isinstance(instance, AuditedModel):
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    field_name = next(
+        (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), "m2m"
+    )
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    changes = {field_name: {verb: sorted(pk_set or [])}}
+    _entry(instance, AuditLog.Action.UPDATE, changes).save()
