@@ -14,6 +14,7 @@ Computed once per request with a constant number of queries (≤ 4) and cached o
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,10 +142,8 @@ def get_scope(user: Any) -> Scope:
     cached = getattr(user, "_renshi_scope", None)
     if cached is None:
         cached = compute_scope(user)
-        try:
+        with contextlib.suppress(AttributeError):  # objects without __dict__
             user._renshi_scope = cached
-        except AttributeError:  # AnonymousUser-like objects without __dict__
-            pass
     return cached
 
 
