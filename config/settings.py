@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "renshi.core",
     "renshi.org",
     "renshi.api",
+    "renshi.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,80 @@
+"""``manage.py demo [--employees N] [--reset]`` — build the deterministic demo company."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
+
+from renshi.demo import data
+from renshi.demo.services import demo_build, demo_company, demo_delete, demo_logins
+
+
+class Command(BaseCommand):
+    help = _(
+        "Build the demo company (an electronics maker of about 120 people). "
+        "Does nothing if it exists, unless --reset."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--employees",
+            type=int,
+            default=data.DEFAULT_EMPLOYEES,
+            help=_("Number of employees (default 120; e.g. 10000 for the benchmark)."),
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help=_("Delete the demo company first and build it again."),
+        )
+
+    def handle(self, *args, employees: int, reset: bool, **options):
+        if reset and demo_delete():
+            self.stdout.write(_("Removed the existing demo company."))
+        company = demo_company()
+        if company is not None:
+            self.stdout.write(
+                _("The demo company %(name)s already exists; nothing changed.")
+                % {"name": company.name}
+            )
+        else:
+            started = time.perf_counter()
+            try:
+                company = demo_build(employees=employees)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Built the demo company %(name)s: %(count)d employees in %(seconds).1f s.")
+                    % {
+                        "name": company.name,
+                        "count": employees,
+                        "seconds": time.perf_counter() - started,
+                    }
+                )
+            )
+        self.print_logins(company)
+
+    def print_logins(self, company) -> None:
+        logins = demo_logins(company)
+        employees = logins["employees"]
+        lines = [
+            _("Demo logins (password for all: %(password)s)") % {"password": logins["password"]},
+            "  " + _("general manager: %(u)s") % {"u": "gm"},
+            "  " + _("vice presidents: %(u)s") % {"u": ", ".join(logins["leaders"][1:6])},
+            "  " + _("HR vice president: %(u)s") % {"u": "hrvp"},
+            "  " + _("performance manager: %(u)s") % {"u": "perf"},
+            "  "
+            + _("department heads: %(first)s … %(last)s")
+            % {"first": logins["heads"][0], "last": logins["heads"][-1]},
+        ]
+        if employees:
+            lines.append(
+                "  "
+                + _("employees: %(first)s … %(last)s")
+                % {"first": employees[0], "last": employees[1]}
+            )
+        self.stdout.write("\n".join(str(line) for line in lines))
