@@ -17,6 +17,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.renshi-installed
 DB_FILE := var/renshi.sqlite3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/renshi
+PYTEST_ARGS ?=
 
 # uv when it is on PATH (or already inside the venv), pip otherwise.
 UV := $(or $(shell command -v uv 2>/dev/null),$(wildcard $(VENV)/bin/uv))
@@ -74,13 +75,13 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-pg: install
-	DATABASE_URL="$(PG_URL)" $(PY) -m pytest
+	DATABASE_URL="$(PG_URL)" $(PY) -m pytest $(PYTEST_ARGS)
 
 test-browser: install
-	$(PY) -m pytest -m browser tests/browser
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py
