@@ -277,3 +277,48 @@ class EmployeeHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
+class ImportBatch(AuditedModel):
+    """An uploaded employee file waiting for its commit (web processes keep no state).
+
+    The file is stored encrypted (it holds national IDs and bank accounts) and dropped once the
+    batch is committed or failed; ``summary`` never holds sensitive values. Status only moves
+    pending → committed | failed (``renshi.org.imports``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Failed")
+
+    audit_exclude = ("content", "summary", "created_at")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("file (encrypted)"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("employee import")
+        verbose_name_plural = _("employee imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -196,6 +196,18 @@ def _history_label(field: str, value: Any) -> str:
 def _record_history(
     *, employee: Employee, before: dict[str, Any], actor: Any, effective_date: datetime.date
 ) -> list[EmployeeHistory]:
+    rows = history_rows(
+        employee=employee, before=before, actor=actor, effective_date=effective_date
+    )
+    EmployeeHistory.objects.bulk_create(rows)
+    return rows
+
+
+def history_rows(
+    *, employee: Employee, before: dict[str, Any], actor: Any, effective_date: datetime.date
+) -> list[EmployeeHistory]:
+    """Unsaved history rows for the moves between ``before`` and the employee's current values
+    (bulk callers such as the Excel import collect them and save them in one query)."""
     rows = []
     user = actor if getattr(actor, "pk", None) and not getattr(actor, "api_key", None) else None
     for field, kind in HISTORY_FIELDS.items():
@@ -218,7 +230,6 @@ def _record_history(
                 changed_by=user,
             )
         )
-    EmployeeHistory.objects.bulk_create(rows)
     return rows
 
 
