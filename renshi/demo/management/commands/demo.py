@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
+from renshi.core.context import actor_context
 from renshi.demo import data
 from renshi.demo.services import demo_build, demo_company, demo_delete, demo_logins
 
@@ -32,6 +33,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, employees: int, reset: bool, **options):
+        with actor_context(channel="command"):  # audit rows say where the change came from
+            self.build(employees=employees, reset=reset)
+
+    def build(self, *, employees: int, reset: bool) -> None:
         if reset and demo_delete():
             self.stdout.write(_("Removed the existing demo company."))
         company = demo_company()
