@@ -234,16 +234,20 @@ RENSHI_IMPORT_MAX_ROWS = int(os.environ.get("RENSHI_IMPORT_MAX_ROWS", "20000"))
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "renshi.api.authentication.TokenAuthentication",
         "renshi.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: authenticated, and API keys only where a view names their scope.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "renshi.api.permissions.IsAuthenticated",
+        "renshi.api.permissions.ApiKeyScope",
+    ],
     "DEFAULT_PAGINATION_CLASS": "renshi.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "renshi.api.throttling.AnonRateThrottle",
+        "renshi.api.throttling.PrincipalRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "30/minute"),
@@ -268,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [
-        "rest_framework.authentication.TokenAuthentication",
+        "renshi.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
 }
