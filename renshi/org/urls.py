@@ -25,4 +25,5 @@ urlpatterns = [
     path("employees/import/", views_io.employee_import, name="employee_import"),
     path("employees/import/template.xlsx", views_io.employee_import_template,
          name="employee_import_template"),
+    path("employees/import/<int:pk>/", views_io.employee_import_batch, name="employee_import_batch"),
 ]
