@@ -117,6 +117,40 @@ STATUS_WORDS = {
 }
 
 
+# header words people type (the Chinese labels of the template, and common synonyms); the
+# labels of every UI language are accepted as well (``_header_aliases``)
+HEADER_WORDS = {
+    "工号": "employee_no",
+    "员工编号": "employee_no",
+    "姓名": "name",
+    "部门": "department",
+    "部门编码": "department",
+    "部门代码": "department",
+    "职位": "position",
+    "岗位": "position",
+    "职位名称": "position",
+    "职级": "grade",
+    "直属上级": "manager",
+    "上级工号": "manager",
+    "直属上级工号": "manager",
+    "入职日期": "hire_date",
+    "试用期结束": "probation_end",
+    "试用期结束日期": "probation_end",
+    "转正日期": "probation_end",
+    "状态": "status",
+    "员工状态": "status",
+    "邮箱": "email",
+    "电子邮箱": "email",
+    "手机": "phone",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "身份证号": "national_id",
+    "身份证号码": "national_id",
+    "银行账号": "bank_account",
+    "银行卡号": "bank_account",
+}
+
+
 class ImportStateError(Exception):
     """A batch that is no longer pending cannot be committed."""
 
@@ -162,7 +196,7 @@ def _status_aliases() -> dict[str, str]:
 
 
 def _header_aliases() -> dict[str, str]:
-    aliases: dict[str, str] = {}
+    aliases: dict[str, str] = dict(HEADER_WORDS)
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             for column in COLUMNS:
