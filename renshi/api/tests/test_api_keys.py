@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from renshi.api.models import ApiKey
 from renshi.api.services import api_key_create, api_key_revoke
 from renshi.core.models import AuditLog
+from renshi.org.models import Employee
 
 
 @pytest.fixture(autouse=True)
@@ -272,6 +273,34 @@ def test_key_requests_are_throttled_per_key(world, settings):
             429,
         ]
         assert key_client(s2).get("/api/v1/positions/").status_code == 200  # own bucket
+
+
+def test_key_cannot_write_employees(world):
+    _key, secret = api_key_create(actor=world.users["hrvp"], name="HRIS", scopes=["org.read"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    emp = world.emp_east
+    response = client.patch(
+        f"/api/v1/employees/{emp.pk}/",
+        {"version": emp.version, "name": "键改"},
+        format="json",
+    )
+    assert response.status_code == 403
+    emp.refresh_from_db()
+    assert emp.name != "键改" and emp.version == 1
+    count = Employee.objects.count()
+    response = client.post(
+        "/api/v1/employees/",
+        data={
+            "employee_no": "K1",
+            "name": "k",
+            "department": world.sales.pk,
+            "hire_date": "2025-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+    assert Employee.objects.count() == count
 
 
 # --- the page -----------------------------------------------------------------------------------
