@@ -18,8 +18,17 @@ from typing import Any
 
 # Matrix roles: world user keys (renshi.org.testing) plus "anon".
 ROLES = (
-    "anon", "gm", "hrvp", "perf", "vp1", "vp2", "head_sales", "head_east", "emp_east",
-    "emp_prod", "other_gm",
+    "anon",
+    "gm",
+    "hrvp",
+    "perf",
+    "vp1",
+    "vp2",
+    "head_sales",
+    "head_east",
+    "emp_east",
+    "emp_prod",
+    "other_gm",
 )
 
 # URL names that anyone may reach (still listed here, so nothing is public by accident).

@@ -84,13 +84,18 @@ def _request(client: Client, row: Row, world):
     if row.method == "GET":
         return client.get(url, **kwargs)
     if row.json:
-        return getattr(client, method)(url, data=jsonlib.dumps(body or {}),
-                                       content_type="application/json", **kwargs)
+        return getattr(client, method)(
+            url, data=jsonlib.dumps(body or {}), content_type="application/json", **kwargs
+        )
     if method in ("put", "patch", "delete"):
         from django.test.client import encode_multipart, BOUNDARY, MULTIPART_CONTENT
 
-        return getattr(client, method)(url, data=encode_multipart(BOUNDARY, body or {}),
-                                       content_type=MULTIPART_CONTENT, **kwargs)
+        return getattr(client, method)(
+            url,
+            data=encode_multipart(BOUNDARY, body or {}),
+            content_type=MULTIPART_CONTENT,
+            **kwargs,
+        )
     return client.post(url, data=body or {}, **kwargs)
 
 

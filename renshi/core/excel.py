@@ -163,35 +163,30 @@ def _typed_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
 
 
 def write_workbook(sheets: Sequence[SheetSpec]) -> bytes:
-    """A write-only (streaming) workbook; every text cell is neutralised, dates are dates."""
-    from openpyxl.cell import WriteOnlyCell
+    """An .xlsx workbook; every text cell is neutralised, dates are date cells.
+
+    Built in memory (not openpyxl's write-only mode) so that the file carries its dimension:
+    without it, readers such as openpyxl's read-only mode scan the whole sheet twice."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = openpyxl.Workbook(write_only=True)
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
     bold = Font(bold=True)
     for spec in sheets:
         sheet = workbook.create_sheet(title=str(spec.title)[:31])
         for index, width in enumerate(spec.widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        header_cells = []
-        for value in spec.header:
-            cell = WriteOnlyCell(sheet, value=_cell_value(value))
+        sheet.append([_cell_value(v) for v in spec.header])
+        for cell in sheet[1]:
             cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        for values in _typed_rows(spec.rows):
-            out = []
-            for value in values:
+        for number, values in enumerate(_typed_rows(spec.rows), start=2):
+            sheet.append(values)
+            for column, value in enumerate(values, start=1):
                 if isinstance(value, datetime.date):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = (
+                    sheet.cell(row=number, column=column).number_format = (
                         "yyyy-mm-dd hh:mm" if isinstance(value, datetime.datetime) else "yyyy-mm-dd"
                     )
-                    out.append(cell)
-                else:
-                    out.append(value)
-            sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,12 +19,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
+def derived_key(secret: str) -> str:
+    """The development key derived from SECRET_KEY (list it in RENSHI_FIELD_KEYS to rotate
+    away from it)."""
+    return base64.urlsafe_b64encode(
+        hashlib.sha256(("renshi-field:" + secret).encode()).digest()
+    ).decode()
+
+
 @functools.cache
 def _fernet(keys: tuple[str, ...], secret: str) -> MultiFernet:
-    if keys:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
-    derived = base64.urlsafe_b64encode(hashlib.sha256(("renshi-field:" + secret).encode()).digest())
-    return MultiFernet([Fernet(derived)])
+    return MultiFernet([Fernet(k.encode()) for k in (keys or (derived_key(secret),))])
 
 
 def fernet() -> MultiFernet:
