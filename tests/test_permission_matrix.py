@@ -88,7 +88,7 @@ def _request(client: Client, row: Row, world):
             url, data=jsonlib.dumps(body or {}), content_type="application/json", **kwargs
         )
     if method in ("put", "patch", "delete"):
-        from django.test.client import encode_multipart, BOUNDARY, MULTIPART_CONTENT
+        from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
         return getattr(client, method)(
             url,
@@ -119,9 +119,13 @@ def test_matrix_row(row: Row, world):
                 expected = row.expect[role]
                 if status != expected:
                     failures.append(f"{role}: expected {expected}, got {status}")
-                elif role == "anon" and status == 302 and not row.url_name.startswith("api:"):
-                    if "/accounts/login/" not in response["Location"]:
-                        failures.append(f"anon: redirected to {response['Location']}, not login")
+                elif (
+                    role == "anon"
+                    and status == 302
+                    and not row.url_name.startswith("api:")
+                    and "/accounts/login/" not in response["Location"]
+                ):
+                    failures.append(f"anon: redirected to {response['Location']}, not login")
                 if row.state and expected not in SUCCESS:
                     after = row.state(world)
                     if after != before:
