@@ -207,13 +207,14 @@ def median_ms(client, url: str, headers: dict | None = None) -> float:
 
 def measure_api(gm, notes: list[str]) -> float | None:
     from django.test import Client
+    from django.urls import reverse
 
     from renshi.demo.data import DEMO_PASSWORD
 
     client = Client()
-    url = "/api/v1/employees/"
+    url = reverse("api:employees-list")
     response = client.post(
-        "/api/v1/auth/token/",
+        reverse("api:token"),
         {"username": gm.username, "password": DEMO_PASSWORD},
         content_type="application/json",
     )
@@ -278,7 +279,8 @@ def import_rows(departments: list[str], managers: list[str]) -> list[dict]:
                 "employee_no": f"IM{i:06d}",
                 "name": f"导入员工{i}",
                 "department": departments[i % len(departments)],
-                "position": "",
+                "position": "软件工程师",
+                "grade": "P3",
                 "manager": managers[i % len(managers)],
                 "hire_date": datetime.date(2025, 1, 1) + datetime.timedelta(days=i % 300),
                 "status": "regular",
@@ -292,12 +294,13 @@ def import_rows(departments: list[str], managers: list[str]) -> list[dict]:
 
 
 def run_import(imports, user, content: bytes, notes: list[str]) -> None:
-    """Call the import service: dry run, then commit (adapted to renshi/org/imports.py)."""
-    dry = imports.employee_import_dry_run(actor=user, content=content)
-    errors = getattr(dry, "errors", None)
-    if errors:
-        raise SystemExit(f"import dry run reported errors, e.g. {list(errors)[:3]}")
-    imports.employee_import_commit(actor=user, batch=dry.batch)
+    """The import service as the page uses it: upload (dry run), then commit the batch."""
+    result = imports.employee_import_upload(actor=user, filename="bench.xlsx", data=content)
+    if result.batch is None:
+        raise SystemExit(f"import dry run reported errors: {str(result.summary)[:500]}")
+    batch = imports.employee_import_commit(actor=user, batch_id=result.batch.pk)
+    if batch.status != "committed":
+        raise SystemExit(f"import commit failed: {str(batch.summary)[:500]}")
 
 
 def reset_database(url: str) -> None:

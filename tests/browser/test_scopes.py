@@ -65,6 +65,7 @@ def test_each_role_sees_exactly_their_scope(page, live_server, world, screenshot
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     text = main_text(page)
     assert set(EMPLOYEE_NO.findall(text)) == employees
+    assert "搜索" in page.locator("body").inner_text()  # "Search", a zh-hans label
     assert not any(name in text for name in NEVER)
     screenshot(f"{username}-employee-list")
 
