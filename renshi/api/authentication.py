@@ -101,6 +101,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         if not api_key.is_usable:
             raise exceptions.AuthenticationFailed(_("This API key is revoked or expired."))
+        if not api_key.scopes:
+            # a key without scopes must never fall back to an unrestricted company scope
+            raise exceptions.AuthenticationFailed(_("Invalid API key."))
         from .services import api_key_mark_used
 
         api_key_mark_used(api_key=api_key)

@@ -103,6 +103,12 @@ def test_key_without_the_scope_reads_nothing(world):
         assert client.get(url).status_code == 403, url
 
 
+def test_key_with_no_scopes_is_refused(world):
+    key, secret = _make(world)
+    ApiKey.objects.filter(pk=key.pk).update(scopes=[])
+    assert key_client(secret).get("/api/v1/employees/").status_code == 401
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
