@@ -69,14 +69,36 @@ def org_chart(*, user: Any) -> list[ChartNode]:
 
 # --- departments --------------------------------------------------------------------------
 
+# Columns of employee tables (directory, department members). Loading only these keeps the
+# per-row cost low (no decryption of sensitive fields, smaller audit snapshots).
+LIST_FIELDS = (
+    "id",
+    "company_id",
+    "employee_no",
+    "name",
+    "department_id",
+    "position_id",
+    "manager_id",
+    "hire_date",
+    "status",
+    "department__id",
+    "department__name",
+    "department__code",
+    "position__id",
+    "position__title",
+    "position__grade",
+    "manager__id",
+    "manager__name",
+)
+
 
 def department_members(*, department: Department, user: Any) -> QuerySet:
     """The employees of one department that the user may see (active first)."""
     return (
         access.restrict(Employee, user, access.VIEW)
         .filter(department_id=department.pk)
-        .select_related("position", "manager")
-        .defer("national_id", "bank_account")
+        .select_related("department", "position", "manager")
+        .only(*LIST_FIELDS)
         .order_by("status", "employee_no")
     )
 

@@ -268,7 +268,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require_perm(user, "org.view_directory")
     search = selectors.employee_search(user=user, params=request.GET)
-    queryset = search.queryset.defer("national_id", "bank_account")
+    queryset = search.queryset.only(*selectors.LIST_FIELDS)
     page = _paginate(request, queryset)
     query = request.GET.copy()
     query.pop("page", None)
