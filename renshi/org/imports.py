@@ -392,6 +392,16 @@ class PlannedRow:
     position_key: tuple[str, str] | None = None  # a position the commit creates
 
 
+@dataclass(frozen=True)
+class Person:
+    pk: int
+    name: str
+    manager_id: int | None
+
+    def label(self, employee_no: str) -> str:
+        return f"{self.name} ({employee_no})"
+
+
 @dataclass
 class Plan:
     rows: int = 0
@@ -402,7 +412,21 @@ class Plan:
     new_positions: list[tuple[str, str]] = field(default_factory=list)
     departments: dict[str, Department] = field(default_factory=dict)
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
-    people: dict[str, Employee] = field(default_factory=dict)  # employee_no -> in scope
+    # employees in the actor's scope: employee_no -> Person (plain data, no model instances)
+    people: dict[str, Person] = field(default_factory=dict)
+    _stand_ins: dict[str, Employee] = field(default_factory=dict)
+
+    def employee_ref(self, employee_no: str, company_id: int) -> Employee:
+        """A light Employee instance (pk, number, name) to assign as a manager and to label
+        history rows, without loading and decrypting the whole row."""
+        ref = self._stand_ins.get(employee_no)
+        if ref is None:
+            person = self.people[employee_no]
+            ref = Employee(
+                pk=person.pk, company_id=company_id, employee_no=employee_no, name=person.name
+            )
+            self._stand_ins[employee_no] = ref
+        return ref
 
     @property
     def ok(self) -> bool:
@@ -468,7 +492,6 @@ def _cycles(edges: dict[str, str | None], starts: Iterable[str]) -> dict[str, li
 
 def _employees_for_update(actor: Any, numbers: list[str], *, lock: bool) -> QuerySet:
     queryset = access.restrict(Employee, actor, access.CHANGE).filter(employee_no__in=numbers)
-    queryset = queryset.select_related("department", "position", "manager")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     return queryset
@@ -488,17 +511,28 @@ def plan_import(*, actor: Any, rows: list[ParsedRow], errors: list[RowError], lo
     for position in access.restrict(Position, actor, access.VIEW):
         plan.positions[(position.title, position.grade)] = position
         by_title.setdefault(position.title, []).append(position)
-    people = access.restrict(Employee, actor, access.VIEW).only(
-        "id", "company_id", "employee_no", "name", "manager_id", "status"
+    people = access.restrict(Employee, actor, access.VIEW).values_list(
+        "id", "employee_no", "name", "manager_id"
     )
-    plan.people = {e.employee_no: e for e in people}
-    number_of = {e.pk: e.employee_no for e in plan.people.values()}
+    plan.people = {no: Person(pk, name, manager_id) for pk, no, name, manager_id in people}
+    number_of = {p.pk: no for no, p in plan.people.items()}
     file_numbers = [r.employee_no for r in rows if r.employee_no]
     current = {e.employee_no: e for e in _employees_for_update(actor, file_numbers, lock=lock)}
+    # related objects from the lookup tables instead of joins (no per-row decrypting/snapshots)
+    departments_by_id = {d.pk: d for d in plan.departments.values()}
+    positions_by_id = {p.pk: p for p in plan.positions.values()}
+    for employee in current.values():
+        if employee.department_id in departments_by_id:
+            employee.department = departments_by_id[employee.department_id]
+        if employee.position_id is None or employee.position_id in positions_by_id:
+            employee.position = positions_by_id.get(employee.position_id)
+        manager_no = number_of.get(employee.manager_id)
+        if manager_no is not None:
+            employee.manager = plan.employee_ref(manager_no, employee.company_id)
 
     seen: dict[str, int] = {}
     edges: dict[str, str | None] = {
-        no: number_of.get(e.manager_id) for no, e in plan.people.items()
+        no: number_of.get(p.manager_id) for no, p in plan.people.items()
     }
     planned_rows: list[PlannedRow] = []
     for parsed in rows:
@@ -624,7 +658,7 @@ def _changes(planned: PlannedRow, plan: Plan) -> list[Change]:
             after = f"{plan.departments[new].name} ({new})" if new in plan.departments else new
         elif key == "manager":
             before = str(employee.manager) if employee.manager_id else ""
-            after = str(plan.people[new]) if new in plan.people else new
+            after = plan.people[new].label(new) if new in plan.people else new
         else:
             before, after = _display(key, old), _display(key, new)
         changes.append(Change(field=key, before=before, after=after))
@@ -762,7 +796,10 @@ def _apply(*, actor: Any, plan: Plan) -> None:
         Position.objects.bulk_create(new_positions)
         audit_bulk(new_positions, action=AuditLog.Action.CREATE)
         positions.update({(p.title, p.grade): p for p in new_positions})
-    people = dict(plan.people)
+    created_by_no: dict[str, Employee] = {}
+
+    def manager(no: str) -> Employee:
+        return created_by_no[no] if no in created_by_no else plan.employee_ref(no, company_id)
 
     def resolve(planned: PlannedRow, key: str) -> Any:
         value = planned.values[key]
@@ -772,31 +809,43 @@ def _apply(*, actor: Any, plan: Plan) -> None:
             return positions[planned.values["position_key"]]
         return value
 
-    # new employees: managers that are new rows themselves are set after the insert
+    # new employees, inserted level by level of the reporting lines among the new rows (a
+    # manager who is a new row is inserted before their reports): the number of statements
+    # grows with the depth of the new reporting lines, never with the number of rows
+    new_numbers = {p.employee_no for p in plan.creates}
+    by_no = {p.employee_no: p for p in plan.creates}
+    depth: dict[str, int] = {}
+    for planned in plan.creates:
+        chain = []
+        node = planned.employee_no
+        while node not in depth:
+            chain.append(node)
+            manager_no = by_no[node].values.get("manager")
+            if manager_no not in new_numbers:
+                depth[node] = 0
+                chain.pop()
+                break
+            node = manager_no
+        for member in reversed(chain):
+            depth[member] = depth[by_no[member].values["manager"]] + 1
+    levels: dict[int, list[Employee]] = {}
     created: list[Employee] = []
-    late_manager: list[tuple[Employee, str]] = []
     for planned in plan.creates:
         employee = Employee(company_id=company_id, employee_no=planned.employee_no)
         for key in EMPLOYEE_FIELDS:
-            if key not in planned.values:
-                continue
-            if key == "manager":
-                manager_no = planned.values["manager"]
-                if manager_no in people:
-                    employee.manager = people[manager_no]
-                else:
-                    late_manager.append((employee, manager_no))
-                continue
-            setattr(employee, key, resolve(planned, key))
+            if key in planned.values and key != "manager":
+                setattr(employee, key, resolve(planned, key))
         if employee.status == Employee.Status.LEFT:
             employee.leave_date = today
+        levels.setdefault(depth[planned.employee_no], []).append(employee)
         created.append(employee)
-    Employee.objects.bulk_create(created, batch_size=500)
-    people.update({e.employee_no: e for e in created})
-    for employee, manager_no in late_manager:
-        employee.manager = people[manager_no]
-    if late_manager:
-        Employee.objects.bulk_update([e for e, _no in late_manager], ["manager"], batch_size=500)
+    for level in sorted(levels):
+        for employee in levels[level]:
+            manager_no = by_no[employee.employee_no].values.get("manager")
+            if manager_no is not None:
+                employee.manager = manager(manager_no)
+        Employee.objects.bulk_create(levels[level], batch_size=500)
+        created_by_no.update({e.employee_no: e for e in levels[level]})
     audit_bulk(created, action=AuditLog.Action.CREATE)
 
     # updates: only the fields that changed, one version bump each
@@ -814,7 +863,7 @@ def _apply(*, actor: Any, plan: Plan) -> None:
         for change in planned.changes:
             key = change.field
             if key == "manager":
-                employee.manager = people[planned.values["manager"]]
+                employee.manager = manager(planned.values["manager"])
             else:
                 setattr(employee, key, resolve(planned, key))
             fields.add(key)
