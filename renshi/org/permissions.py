@@ -47,6 +47,12 @@ class DepartmentPolicy:
         if scope.company_id is None:
             return queryset.none()
         queryset = queryset.filter(company_id=scope.company_id)
+        if scope.is_api_key:
+            return (
+                queryset
+                if action == access.VIEW and scope.api_allows("org.read")
+                else queryset.none()
+            )
         if action == access.VIEW:
             if scope.company_wide:
                 return queryset
@@ -63,6 +69,12 @@ class PositionPolicy:
         if scope.company_id is None:
             return queryset.none()
         queryset = queryset.filter(company_id=scope.company_id)
+        if scope.is_api_key:
+            return (
+                queryset
+                if action == access.VIEW and scope.api_allows("org.read")
+                else queryset.none()
+            )
         if action == access.VIEW:
             return queryset
         return queryset if _is_hr(scope) else queryset.none()
@@ -75,9 +87,13 @@ class EmployeePolicy:
         if scope.company_id is None:
             return queryset.none()
         queryset = queryset.filter(company_id=scope.company_id)
+        if scope.is_api_key:
+            return (
+                queryset
+                if action == access.VIEW and scope.api_allows("org.read")
+                else queryset.none()
+            )
         if action == access.VIEW:
-            if scope.api_scopes:
-                return queryset if "org.read" in scope.api_scopes else queryset.none()
             if scope.company_wide:
                 return queryset
             return queryset.filter(
@@ -92,7 +108,7 @@ class EmployeePolicy:
 class RoleAssignmentPolicy:
     def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
         scope = get_scope(user)
-        if scope.company_id is None or scope.api_scopes:
+        if scope.company_id is None or scope.is_api_key:
             return queryset.none()
         queryset = queryset.filter(company_id=scope.company_id)
         if action == access.VIEW:
@@ -121,7 +137,7 @@ class AuditLogPolicy:
 
     def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
         scope = get_scope(user)
-        if action != access.VIEW or scope.company_id is None or scope.api_scopes:
+        if action != access.VIEW or scope.company_id is None or scope.is_api_key:
             return queryset.none()
         if not scope.manages_anyone:
             return queryset.none()
@@ -181,8 +197,8 @@ def _assign_roles(user) -> bool:
 
 @access.register_permission("org.view_directory")
 def _view_directory(user) -> bool:
-    """The employee list: anyone with people in scope (an employee sees only themselves)."""
-    return get_scope(user).company_id is not None
+    """The employee list: any person of a company (an employee sees only themselves)."""
+    return get_scope(user).employee_id is not None
 
 
 @access.register_permission("api.manage_keys")

@@ -36,6 +36,11 @@ class Scope:
     headed_department_ids: frozenset[int] = frozenset()
     supervised_department_ids: frozenset[int] = frozenset()
     api_scopes: frozenset[str] = field(default_factory=frozenset)
+    is_api_key: bool = False
+
+    def api_allows(self, api_scope: str) -> bool:
+        """For an integration key: does it hold this scope? (Always False for people.)"""
+        return self.is_api_key and api_scope in self.api_scopes
 
     @property
     def is_department_manager(self) -> bool:
@@ -82,6 +87,7 @@ def compute_scope(user: Any) -> Scope:
             company_id=api_key.company_id,
             company_wide=True,
             api_scopes=frozenset(api_key.scopes or ()),
+            is_api_key=True,
         )
     employee = (
         Employee.objects.filter(user_id=user.pk)

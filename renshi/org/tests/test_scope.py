@@ -130,3 +130,37 @@ def test_scope_query_count_is_constant(world, django_assert_max_num_queries):
     user = world.users["vp2"]
     with django_assert_max_num_queries(4):
         get_scope(user)
+
+
+class _KeyPrincipal:
+    """What renshi.api.authentication hands to the access layer for an integration key."""
+
+    is_authenticated = True
+    pk = None
+
+    def __init__(self, company_id, scopes):
+        self.api_key = type("Key", (), {"company_id": company_id, "scopes": scopes})()
+
+
+@pytest.mark.parametrize("scopes", [[], ["metrics.write"]])
+def test_api_key_without_org_read_sees_nothing(world, scopes):
+    principal = _KeyPrincipal(world.company.pk, scopes)
+    for model in (Employee, Department):
+        assert access.restrict(model, principal).count() == 0
+    assert not access.has_perm(principal, "org.view_directory")
+
+
+def test_api_key_reads_its_company_only_and_never_writes(world):
+    principal = _KeyPrincipal(world.company.pk, ["org.read"])
+    assert access.restrict(Employee, principal).count() == len(ACME)
+    assert access.restrict(Employee, principal, access.CHANGE).count() == 0
+    assert access.restrict(Department, principal, access.CHANGE).count() == 0
+    assert not access.restrict(Employee, principal).filter(pk=world.other_emp.pk).exists()
+    for perm in (
+        "org.manage_employees",
+        "org.import_employees",
+        "org.export_employees",
+        "org.assign_roles",
+        "api.manage_keys",
+    ):
+        assert not access.has_perm(principal, perm), perm
