@@ -77,9 +77,15 @@ def _company_id(instance: models.Model) -> int | None:
 def _entry(instance, action: str, changes: dict, message: str = "") -> AuditLog:
     ctx = context.current()
     actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    if actor is not None:
+        actor_repr = actor.get_full_name() or actor.get_username()
+    elif getattr(ctx.actor, "api_key", None) is not None:  # an integration key has no user row
+        actor_repr = f"api-key:{ctx.actor.api_key}"
+    else:
+        actor_repr = "system"
     return AuditLog(
         actor=actor,
-        actor_repr=(actor.get_full_name() or actor.get_username())[:200] if actor else "system",
+        actor_repr=actor_repr[:200],
         ip=ctx.ip,
         request_id=ctx.request_id,
         channel=ctx.channel,

@@ -119,3 +119,14 @@ def test_bulk_helper_logs_each_row(world):
         e.email = f"bulk{e.pk}@example.com"
     Employee.objects.bulk_update(emps, ["email"])
     assert audit_bulk(emps, action=AuditLog.Action.UPDATE, befores=befores) == 3
+
+
+def test_integration_key_is_named_as_the_actor(world):
+    from renshi.org.models import Position
+
+    principal = type("P", (), {"pk": None, "api_key": "CRM sync (rk_ab12)"})()
+    with actor_context(actor=principal, channel="api"):
+        pos = Position.objects.create(company=world.company, title="Integrator")
+    entry = entries_for(pos).get()
+    assert entry.actor is None
+    assert entry.actor_repr == "api-key:CRM sync (rk_ab12)"
