@@ -74,7 +74,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("employee_no", gettext_lazy("Employee number"), required=True),
-    Column("name", gettext_lazy("Name"), required=True),
+    Column("name", gettext_lazy("Employee name"), required=True),
     Column("department", gettext_lazy("Department code"), required=True, width=16),
     Column("position", gettext_lazy("Position title"), width=18),
     Column("grade", gettext_lazy("Grade"), width=10),
