@@ -620,3 +620,32 @@ def test_build_import_workbook_round_trips(world):
     assert result.summary["error_count"] == 0, result.summary["errors"]
     commit(world, result.batch)
     assert Employee.objects.get(employee_no="N0001").hire_date == datetime.date(2025, 1, 2)
+
+
+def test_new_reporting_chain_is_inserted_level_by_level(world):
+    rows = [
+        new_row("N0004", manager="N0003"),
+        new_row("N0003", manager="N0002"),
+        new_row("N0002", manager="N0001"),
+        new_row("N0001", manager="T0007"),
+    ]
+    commit(world, upload(world, rows).batch)
+    chain = []
+    node = Employee.objects.get(employee_no="N0004")
+    while node is not None:
+        chain.append(node.employee_no)
+        node = node.manager
+    assert chain[:6] == ["N0004", "N0003", "N0002", "N0001", "T0007", "T0006"]
+    assert (
+        AuditLog.objects.filter(
+            content_type__model="employee",
+            action="create",
+            object_id__in=[
+                str(pk)
+                for pk in Employee.objects.filter(employee_no__startswith="N").values_list(
+                    "pk", flat=True
+                )
+            ],
+        ).count()
+        == 4
+    )
