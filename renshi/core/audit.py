@@ -35,22 +35,51 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
-    """Field values of an instance (FKs as ids); sensitive ones only as a digest."""
+def _snapshot_from(instance: models.Model, get) -> dict[str, Any]:
     exclude = set(getattr(instance, "audit_exclude", ()))
     sensitive = set(getattr(instance, "audit_sensitive", ()))
     data: dict[str, Any] = {}
-    deferred = instance.get_deferred_fields()
     for field in instance._meta.concrete_fields:
-        if field.name in exclude or field.attname in deferred:
+        if field.name in exclude:
             continue
-        value = getattr(instance, field.attname)
+        try:
+            value = get(field)
+        except KeyError:  # deferred when loaded
+            continue
         if field.name in sensitive:
             value = hashlib.sha256(str(value or "").encode()).hexdigest()[:16] if value else ""
             data[field.name] = ("sensitive", value)
             continue
         data[field.name] = _jsonable(value)
     return data
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """Field values of an instance (FKs as ids); sensitive ones only as a digest."""
+    deferred = instance.get_deferred_fields()
+
+    def get(field):
+        if field.attname in deferred:
+            raise KeyError(field.attname)
+        return getattr(instance, field.attname)
+
+    return _snapshot_from(instance, get)
+
+
+def before_snapshot(instance: models.Model) -> dict[str, Any]:
+    """The state last saved or loaded: {} for a new object."""
+    saved = getattr(instance, "_audit_before", None)
+    if saved is not None:
+        return saved
+    loaded = getattr(instance, "_audit_loaded", None)
+    if loaded is None:
+        return {}
+    field_names, values = loaded
+    if len(values) == len(instance._meta.concrete_fields):
+        by_attname = {f.attname: v for f, v in zip(instance._meta.concrete_fields, values, strict=True)}
+    else:
+        by_attname = dict(zip(field_names, values, strict=True))
+    return _snapshot_from(instance, lambda field: by_attname[field.attname])
 
 
 def _public(value: Any) -> Any:
@@ -134,10 +163,7 @@ def _on_save(sender, instance, created, raw=False, update_fields=None, **kwargs)
     if created:
         _entry(instance, AuditLog.Action.CREATE, diff({}, after)).save()
     else:
-        before = getattr(instance, "_audit_before", None)
-        if before is None:
-            before = {}
-        changes = diff(before, after)
+        changes = diff(before_snapshot(instance), after)
         if update_fields:
             names = set(update_fields)
             changes = {k: v for k, v in changes.items() if k in names or k + "_id" in names}
@@ -150,7 +176,7 @@ def _on_save(sender, instance, created, raw=False, update_fields=None, **kwargs)
 def _on_delete(sender, instance, **kwargs):
     if not _is_audited(sender):
         return
-    before = getattr(instance, "_audit_before", None) or snapshot(instance)
+    before = before_snapshot(instance) or snapshot(instance)
     _entry(instance, AuditLog.Action.DELETE, diff(before, {})).save()
 
 

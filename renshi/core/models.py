@@ -56,9 +56,9 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        from .audit import snapshot
-
-        instance._audit_before = snapshot(instance)
+        # Keep the loaded values by reference; the "before" snapshot is only computed when the
+        # instance is saved or deleted (audit.before_snapshot), so reading lists costs nothing.
+        instance._audit_loaded = (field_names, values)
         return instance
 
 

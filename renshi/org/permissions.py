@@ -137,9 +137,7 @@ class AuditLogPolicy:
 
     def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
         scope = get_scope(user)
-        if action != access.VIEW or scope.company_id is None or scope.is_api_key:
-            return queryset.none()
-        if not scope.manages_anyone:
+        if action != access.VIEW or not _view_audit(user):
             return queryset.none()
         return queryset.filter(company_id=scope.company_id)
 
@@ -167,6 +165,14 @@ def can_view_sensitive(user: Any, employee: Employee) -> bool:
     if scope.company_id != employee.company_id:
         return False
     return _is_hr(scope) or (scope.employee_id is not None and scope.employee_id == employee.pk)
+
+
+@access.register_permission("core.view_audit")
+def _view_audit(user) -> bool:
+    """Change logs: people with a management scope (GM, VPs, HR VP, performance manager,
+    department heads), for objects they may see."""
+    scope = get_scope(user)
+    return scope.employee_id is not None and scope.manages_anyone
 
 
 @access.register_permission("org.manage_employees")

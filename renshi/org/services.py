@@ -19,7 +19,7 @@ from renshi.core.concurrency import bump_version
 
 from . import validators
 from .models import Company, Department, Employee, EmployeeHistory, Position, Role, RoleAssignment
-from .permissions import grantable_roles
+from .permissions import can_view_sensitive, grantable_roles
 from .scope import clear_scope, get_scope
 
 EMPLOYEE_FIELDS = (
@@ -289,6 +289,17 @@ def employee_update(
     # the change must leave the row inside the actor's scope (no editing it out of sight)
     access.ensure(actor, access.VIEW, employee)
     return employee
+
+
+@transaction.atomic
+def employee_sensitive_view(*, actor: Any, employee: Employee) -> None:
+    """Record that ``actor`` read the national ID / bank account of ``employee`` in clear.
+
+    Allowed only to those who may see them (the HR VP; a person reading their own record needs
+    no record and is not logged)."""
+    if not can_view_sensitive(actor, employee):
+        raise PermissionDenied
+    audit_event(employee, "viewed sensitive fields")
 
 
 def _end_access(employee: Employee) -> None:

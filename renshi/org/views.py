@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from renshi.core import access
-from renshi.core.audit import audit_event
 from renshi.core.concurrency import ConflictError
 from renshi.core.htmx import render_page
 from renshi.core.selectors import audit_entries_for, audit_log_allowed, describe_entries
@@ -283,17 +282,6 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "org/employee_list.html", context, partial="results")
 
 
-def _record_sensitive_view(*, actor: Any, employee: Employee) -> None:
-    """Reading national ID / bank account of someone else is audited.
-
-    Belongs in services (a write): kept here until services.py grows an
-    ``employee_sensitive_view`` service."""
-    with transaction.atomic():
-        if not can_view_sensitive(actor, employee):
-            raise PermissionDenied
-        audit_event(employee, "viewed sensitive fields")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -311,7 +299,7 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_see_sensitive:
             raise PermissionDenied
         if not is_self:
-            _record_sensitive_view(actor=user, employee=employee)
+            services.employee_sensitive_view(actor=user, employee=employee)
         revealed = True
     context = {
         "employee": employee,
