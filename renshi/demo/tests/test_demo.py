@@ -202,3 +202,25 @@ def test_large_company_uses_the_bulk_path_and_stays_audited(db):
     e = employees.get(user__username="emp0500")
     validators.validate_national_id(e.national_id)  # decrypts
     assert user("emp0500").check_password(data.DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("username", "sees", "hidden"),
+    [
+        ("gm", ["销售部", "市场部", "生产部", "客服部"], []),
+        ("vp1", ["销售部", "市场部"], ["数据中心事业部", "研发部", "生产部", "客服部"]),
+        ("head03", ["数据中心事业部"], ["销售部", "研发部"]),
+    ],
+)
+def test_demo_logins_see_their_part_on_the_pages(demo, client, username, sees, hidden):
+    from django.urls import reverse
+
+    client.force_login(user(username))
+    for name in ("org:chart", "org:employee_list"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+    chart = client.get(reverse("org:chart")).content.decode()
+    for department in sees:
+        assert department in chart
+    for department in hidden:
+        assert department not in chart
