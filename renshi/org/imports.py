@@ -158,18 +158,6 @@ class ImportStateError(Exception):
 # --- access policy of the batches -----------------------------------------------------------
 
 
-@access.register_policy(ImportBatch)
-class ImportBatchPolicy:
-    """A batch is visible only to the person who uploaded it, in their company, while they may
-    import (another user's or company's batch answers 404)."""
-
-    def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
-        scope = get_scope(user)
-        if scope.company_id is None or scope.api_scopes or not access.has_perm(user, PERMISSION):
-            return queryset.none()
-        return queryset.filter(company_id=scope.company_id, uploaded_by_id=user.pk)
-
-
 # --- parsing ----------------------------------------------------------------------------------
 
 

@@ -13,7 +13,16 @@ from django.db.models import Q, QuerySet
 from renshi.core import access
 from renshi.core.models import AuditLog
 
-from .models import Company, Department, Employee, EmployeeHistory, Position, Role, RoleAssignment
+from .models import (
+    Company,
+    Department,
+    Employee,
+    EmployeeHistory,
+    ImportBatch,
+    Position,
+    Role,
+    RoleAssignment,
+)
 from .scope import get_scope
 
 HR_ROLES = frozenset({Role.HR_VP})
@@ -140,6 +149,18 @@ class AuditLogPolicy:
         if action != access.VIEW or not _view_audit(user):
             return queryset.none()
         return queryset.filter(company_id=scope.company_id)
+
+
+@access.register_policy(ImportBatch)
+class ImportBatchPolicy:
+    """A pending import is visible only to the person who uploaded it, in their company, while
+    they may import (another user's or company's batch answers 404)."""
+
+    def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
+        scope = get_scope(user)
+        if scope.company_id is None or scope.is_api_key or not _is_hr(scope):
+            return queryset.none()
+        return queryset.filter(company_id=scope.company_id, uploaded_by_id=user.pk)
 
 
 def has_role_admin(scope) -> bool:
