@@ -30,17 +30,45 @@ def sources() -> list[Path]:
 
 def makemessages(path: Path) -> None:
     (path / "locale").mkdir(exist_ok=True)
-    cmd = [PY, str(ROOT / "manage.py"), "makemessages", "-l", LOCALE, "--no-obsolete",
-           "--no-location", "-i", "tests", "-i", "migrations"]
+    cmd = [
+        PY,
+        str(ROOT / "manage.py"),
+        "makemessages",
+        "-l",
+        LOCALE,
+        "--no-obsolete",
+        "--no-location",
+        "-i",
+        "tests",
+        "-i",
+        "migrations",
+    ]
     if path == ROOT:
-        cmd += ["-i", "renshi", "-i", ".venv", "-i", "bench", "-i", "var", "-i", "i18n",
-                "-i", "scripts", "-i", "test-results"]
+        cmd += [
+            "-i",
+            "renshi",
+            "-i",
+            ".venv",
+            "-i",
+            "bench",
+            "-i",
+            "var",
+            "-i",
+            "i18n",
+            "-i",
+            "scripts",
+            "-i",
+            "test-results",
+        ]
     subprocess.run(cmd, cwd=path, check=True, capture_output=True)
 
 
 def catalogs() -> list[Path]:
-    return [p / "locale" / LOCALE / "LC_MESSAGES" / "django.po" for p in sources()
-            if (p / "locale" / LOCALE / "LC_MESSAGES" / "django.po").exists()]
+    return [
+        p / "locale" / LOCALE / "LC_MESSAGES" / "django.po"
+        for p in sources()
+        if (p / "locale" / LOCALE / "LC_MESSAGES" / "django.po").exists()
+    ]
 
 
 def main() -> int:
@@ -64,15 +92,17 @@ def main() -> int:
         po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
         for entry in po:
             source = memory.get((entry.msgctxt or "", entry.msgid))
-            if source is not None and (not entry.msgstr and not any(entry.msgstr_plural.values())
-                                       or entry.fuzzy):
+            if source is not None and (
+                (not entry.msgstr and not any(entry.msgstr_plural.values())) or entry.fuzzy
+            ):
                 entry.msgstr = source.msgstr
                 if entry.msgid_plural:
                     entry.msgstr_plural = {0: source.msgstr_plural.get(0) or source.msgstr}
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
             untranslated = entry.fuzzy or (
-                not entry.msgstr if not entry.msgid_plural
+                not entry.msgstr
+                if not entry.msgid_plural
                 else not any(entry.msgstr_plural.values())
             )
             if untranslated:

@@ -79,7 +79,7 @@ class Position(AuditedModel, TimeStampedModel):
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="positions", verbose_name=_("company")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("job title"), max_length=200)
     grade = models.CharField(_("grade"), max_length=20, blank=True)
     job_family = models.CharField(_("job family"), max_length=100, blank=True)
 
@@ -113,7 +113,7 @@ class Employee(AuditedModel, VersionedModel):
         Company, on_delete=models.PROTECT, related_name="employees", verbose_name=_("company")
     )
     employee_no = models.CharField(_("employee number"), max_length=32)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="employees", verbose_name=_("department")
     )
