@@ -77,4 +77,5 @@ def test_each_role_sees_exactly_their_scope(page, live_server, world, screenshot
     for name in ALL_DEPARTMENTS - departments - {"总经办"}:
         assert name not in text, f"{username} must not see {name} on the chart"
     assert not any(name in text for name in NEVER)
+    assert "组织架构" in page.locator("body").inner_text()  # "Organisation chart" (catalog)
     screenshot(f"{username}-chart")
