@@ -6,22 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from renshi.core import access
 
+from ..forms import EmployeeFilterForm
 from ..models import Company, Department, Employee, Position
 from ..scope import get_scope
+from ..selectors import employee_search
 
-# ?ordering= values → ORM ordering. Sensitive fields are never orderable.
-EMPLOYEE_ORDERING = {
-    "employee_no": ("employee_no",),
-    "name": ("name", "employee_no"),
-    "hire_date": ("hire_date", "employee_no"),
-    "status": ("status", "employee_no"),
-    "department": ("department__code", "employee_no"),
-}
+# ?ordering= values: the directory's allow-list (renshi.org.selectors.ORDERINGS).
+EMPLOYEE_ORDERING = tuple(key for key, _label in EmployeeFilterForm.ORDER_CHOICES)
 # Columns loaded for lists (no encrypted columns, so nothing is decrypted per row)
 EMPLOYEE_LIST_COLUMNS = (
     "id",
@@ -45,63 +41,29 @@ EMPLOYEE_LIST_COLUMNS = (
     "manager__name",
     "manager__employee_no",
 )
-Q_MAX_LENGTH = 100
 
 
-def _ordering(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ("employee_no",)
-    descending = value.startswith("-")
-    key = value[1:] if descending else value
-    if key not in EMPLOYEE_ORDERING:
+def employee_list(*, user: Any, params: Any) -> QuerySet[Employee]:
+    """Employees the user may see, filtered like the directory page and the Excel export
+    (one definition: renshi.org.selectors.employee_search). ``ordering`` is the API's name for
+    the page's ``order``. An invisible department, an unknown status or ordering is an error
+    (400), never a silent widening."""
+    mapped = QueryDict(mutable=True)
+    for key in ("q", "department", "sub", "position", "status"):
+        value = params.get(key)
+        if value not in (None, ""):
+            mapped[key] = value
+    if params.get("ordering"):
+        mapped["order"] = params["ordering"]
+    search = employee_search(user=user, params=mapped)
+    if search.form.is_bound and not search.form.is_valid():
         raise ValidationError(
             {
-                "ordering": _("Order by one of: %(fields)s")
-                % {"fields": ", ".join(sorted(EMPLOYEE_ORDERING))}
+                ("ordering" if key == "order" else key): messages
+                for key, messages in search.form.errors.items()
             }
         )
-    fields = EMPLOYEE_ORDERING[key]
-    return tuple("-" + f if descending else f for f in fields)
-
-
-def employee_list(
-    *,
-    user: Any,
-    department: str | None = None,
-    status: str | None = None,
-    q: str | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Employee]:
-    """Employees the user may see, filtered. An unknown or invisible department id, an unknown
-    status or ordering is an error (400), never a silent widening."""
-    errors: dict[str, Any] = {}
-    queryset = access.restrict(Employee.objects.all(), user, access.VIEW)
-    if department not in (None, ""):
-        visible = access.restrict(Department.objects.all(), user, access.VIEW)
-        if not str(department).isdigit() or not visible.filter(pk=int(department)).exists():
-            errors["department"] = _("No such department.")
-        else:
-            queryset = queryset.filter(department_id=int(department))
-    if status not in (None, ""):
-        if status not in Employee.Status.values:
-            errors["status"] = _("Unknown status.")
-        else:
-            queryset = queryset.filter(status=status)
-    if q:
-        q = q.strip()[:Q_MAX_LENGTH]
-        queryset = queryset.filter(Q(name__icontains=q) | Q(employee_no__icontains=q))
-    try:
-        order = _ordering(ordering)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        order = ()
-    if errors:
-        raise ValidationError(errors)
-    return (
-        queryset.select_related("department", "position", "manager")
-        .only(*EMPLOYEE_LIST_COLUMNS)
-        .order_by(*order)
-    )
+    return search.queryset.only(*EMPLOYEE_LIST_COLUMNS)
 
 
 def employee_get(*, user: Any, pk: Any) -> Employee:

@@ -122,15 +122,15 @@ class PositionViewSet(viewsets.GenericViewSet):
     list=extend_schema(
         parameters=[
             OpenApiParameter("department", OpenApiTypes.INT, description="department id"),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Employee.Status.values),
-            OpenApiParameter("q", OpenApiTypes.STR, description="name or employee number"),
             OpenApiParameter(
-                "ordering",
-                OpenApiTypes.STR,
-                enum=sorted(
-                    [*selectors.EMPLOYEE_ORDERING, *("-" + k for k in selectors.EMPLOYEE_ORDERING)]
-                ),
+                "sub", OpenApiTypes.BOOL, description="include sub-departments of `department`"
             ),
+            OpenApiParameter("position", OpenApiTypes.INT, description="position id"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["active", *Employee.Status.values]),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="name, employee number, email or phone"
+            ),
+            OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(selectors.EMPLOYEE_ORDERING)),
         ],
         responses=EmployeeListOutputSerializer(many=True),
     ),
@@ -158,14 +158,7 @@ class EmployeeViewSet(viewsets.GenericViewSet):
     lookup_value_converter = "int"
 
     def list(self, request):
-        params = request.query_params
-        queryset = selectors.employee_list(
-            user=request.user,
-            department=params.get("department"),
-            status=params.get("status"),
-            q=params.get("q"),
-            ordering=params.get("ordering"),
-        )
+        queryset = selectors.employee_list(user=request.user, params=request.query_params)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(EmployeeListOutputSerializer(page, many=True).data)
 
