@@ -76,7 +76,9 @@ def before_snapshot(instance: models.Model) -> dict[str, Any]:
         return {}
     field_names, values = loaded
     if len(values) == len(instance._meta.concrete_fields):
-        by_attname = {f.attname: v for f, v in zip(instance._meta.concrete_fields, values, strict=True)}
+        by_attname = {
+            f.attname: v for f, v in zip(instance._meta.concrete_fields, values, strict=True)
+        }
     else:
         by_attname = dict(zip(field_names, values, strict=True))
     return _snapshot_from(instance, lambda field: by_attname[field.attname])

@@ -23,7 +23,12 @@ urlpatterns = [
     # import / export (views_io.py)
     path("employees/export.xlsx", views_io.employee_export, name="employee_export"),
     path("employees/import/", views_io.employee_import, name="employee_import"),
-    path("employees/import/template.xlsx", views_io.employee_import_template,
-         name="employee_import_template"),
-    path("employees/import/<int:pk>/", views_io.employee_import_batch, name="employee_import_batch"),
+    path(
+        "employees/import/template.xlsx",
+        views_io.employee_import_template,
+        name="employee_import_template",
+    ),
+    path(
+        "employees/import/<int:pk>/", views_io.employee_import_batch, name="employee_import_batch"
+    ),
 ]
