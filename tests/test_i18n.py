@@ -57,3 +57,9 @@ def test_compiled_catalogs_match_their_sources():
         source = {(e.msgid, e.msgstr) for e in polib.pofile(str(po_path)).translated_entries()}
         compiled = {(e.msgid, e.msgstr) for e in polib.mofile(str(mo_path)) if e.msgid}
         assert source == compiled, f"{mo_path} is stale: run scripts/i18n.py"
+
+
+@pytest.mark.django_db
+def test_browser_language_does_not_override_the_company_default():
+    response = Client().get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="zh-hans">' in response.content.decode()
