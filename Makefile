@@ -8,7 +8,7 @@
 #   make bench         the 10,000-employee benchmark -> bench/results.json
 #   make lint          ruff check, ruff format --check, lint-imports
 #   make reset         delete the SQLite database (the next `make run` starts over)
-#   make messages      compile the translation catalogs (needs gettext's msgfmt)
+#   make messages      extract, compile and check the translation catalogs (needs gettext)
 #   make deps-system   apt-get chromium, fonts-wqy-microhei and gettext when missing
 
 PORT ?= 8000
@@ -96,7 +96,7 @@ reset:
 	@echo "Database removed; 'make run' builds a fresh one with the demo company."
 
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) scripts/i18n.py
 
 deps-system:
 	@missing=""; \

@@ -52,9 +52,9 @@ VP_COUNT = 5
 
 MANAGEMENT_FAMILY = "管理"
 GM_POSITION = ("总经理", "M5")
-VP_POSITION = ("副总裁", "M4")
-HR_VP_POSITION = ("人力资源副总裁", "M4")
-PERF_POSITION = ("绩效经理", "M2")
+VP_POSITION = ("副总", "M4")
+HR_VP_POSITION = ("人资副总", "M4")
+PERF_POSITION = ("绩效主管", "M2")
 HEAD_POSITION = ("部门经理", "M3")
 TEAM_LEAD_POSITION = ("主管", "M2")
 
