@@ -56,6 +56,7 @@ from renshi.core.models import AuditLog
 from . import validators
 from .models import Company, Department, Employee, EmployeeHistory, ImportBatch, Position
 from .scope import get_scope
+from .services import EMPLOYEE_FIELDS as SERVICE_EMPLOYEE_FIELDS
 from .services import _end_access, history_rows
 
 PERMISSION = "org.import_employees"
@@ -91,6 +92,7 @@ COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 REQUIRED_KEYS = tuple(c.key for c in COLUMNS if c.required)
 SENSITIVE_KEYS = frozenset({"national_id", "bank_account"})
 # fields of Employee an import may set (position/grade resolve to ``position``)
+EMPLOYEE_FIELDS = tuple(f for f in SERVICE_EMPLOYEE_FIELDS if f != "employee_no")
 EMPLOYEE_FIELDS = (
     "name",
     "department",

@@ -14,31 +14,18 @@ from renshi.core import access
 from ..forms import EmployeeFilterForm
 from ..models import Company, Department, Employee, Position
 from ..scope import get_scope
-from ..selectors import employee_search
+from ..selectors import LIST_FIELDS, employee_search
 
 # ?ordering= values: the directory's allow-list (renshi.org.selectors.ORDERINGS).
 EMPLOYEE_ORDERING = tuple(key for key, _label in EmployeeFilterForm.ORDER_CHOICES)
 # Columns loaded for lists (no encrypted columns, so nothing is decrypted per row)
 EMPLOYEE_LIST_COLUMNS = (
-    "id",
-    "company_id",
-    "employee_no",
-    "name",
-    "hire_date",
+    *LIST_FIELDS,
     "probation_end",
     "leave_date",
-    "status",
     "email",
     "phone",
     "version",
-    "department__id",
-    "department__name",
-    "department__code",
-    "position__id",
-    "position__title",
-    "position__grade",
-    "manager__id",
-    "manager__name",
     "manager__employee_no",
 )
 
