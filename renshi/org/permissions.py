@@ -49,19 +49,29 @@ class CompanyPolicy:
         return queryset.filter(pk=scope.company_id)
 
 
-@access.register_policy(Department)
-class DepartmentPolicy:
+class CompanyDataPolicy:
+    """Rows of the user's company only; an integration key reads them when it holds
+    ``api_read_scope`` and never writes. Subclasses decide for people in ``for_person``."""
+
+    api_read_scope = "org.read"
+
     def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
         scope = get_scope(user)
         if scope.company_id is None:
             return queryset.none()
         queryset = queryset.filter(company_id=scope.company_id)
         if scope.is_api_key:
-            return (
-                queryset
-                if action == access.VIEW and scope.api_allows("org.read")
-                else queryset.none()
-            )
+            allowed = action == access.VIEW and scope.api_allows(self.api_read_scope)
+            return queryset if allowed else queryset.none()
+        return self.for_person(queryset, scope, action)
+
+    def for_person(self, queryset: QuerySet, scope, action: str) -> QuerySet:
+        raise NotImplementedError
+
+
+@access.register_policy(Department)
+class DepartmentPolicy(CompanyDataPolicy):
+    def for_person(self, queryset: QuerySet, scope, action: str) -> QuerySet:
         if action == access.VIEW:
             if scope.company_wide:
                 return queryset
@@ -72,36 +82,16 @@ class DepartmentPolicy:
 
 
 @access.register_policy(Position)
-class PositionPolicy:
-    def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
-        scope = get_scope(user)
-        if scope.company_id is None:
-            return queryset.none()
-        queryset = queryset.filter(company_id=scope.company_id)
-        if scope.is_api_key:
-            return (
-                queryset
-                if action == access.VIEW and scope.api_allows("org.read")
-                else queryset.none()
-            )
-        if action == access.VIEW:
+class PositionPolicy(CompanyDataPolicy):
+    def for_person(self, queryset: QuerySet, scope, action: str) -> QuerySet:
+        if action == access.VIEW or _is_hr(scope):
             return queryset
-        return queryset if _is_hr(scope) else queryset.none()
+        return queryset.none()
 
 
 @access.register_policy(Employee)
-class EmployeePolicy:
-    def restrict(self, queryset: QuerySet, user: Any, action: str) -> QuerySet:
-        scope = get_scope(user)
-        if scope.company_id is None:
-            return queryset.none()
-        queryset = queryset.filter(company_id=scope.company_id)
-        if scope.is_api_key:
-            return (
-                queryset
-                if action == access.VIEW and scope.api_allows("org.read")
-                else queryset.none()
-            )
+class EmployeePolicy(CompanyDataPolicy):
+    def for_person(self, queryset: QuerySet, scope, action: str) -> QuerySet:
         if action == access.VIEW:
             if scope.company_wide:
                 return queryset
