@@ -6,6 +6,7 @@ Views only parse input, call a selector or a service and render. Every queryset 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -35,6 +36,22 @@ from .scope import get_scope
 PAGE_SIZE = 50
 INVALID = 422  # a submitted form with errors is re-rendered with this status
 CONFLICT = 409
+
+
+def _submit(form, save: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``save`` (a service call) for a submitted form. Returns (result, HTTP status);
+    validation errors and stale versions land on the form and nothing is saved."""
+    if not form.is_valid():
+        return None, INVALID
+    try:
+        return save(), 200
+    except ConflictError as exc:
+        form.add_error(None, str(exc))
+        return None, CONFLICT
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return None, INVALID
+
 
 ROLE_LABELS: dict[str, Any] = {
     **dict(Role.choices),
@@ -172,17 +189,15 @@ def department_create(request: HttpRequest) -> HttpResponse:
     access.require_perm(request.user, "org.manage_departments")
     form = DepartmentForm(request.POST or None, user=request.user)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                department = services.department_create(actor=request.user, **form.service_data())
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Department %(name)s was created.") % {"name": department.name}
-                )
-                return redirect(department)
-        return _department_form_page(request, form, None, INVALID)
+        department, status = _submit(
+            form, lambda: services.department_create(actor=request.user, **form.service_data())
+        )
+        if department is not None:
+            messages.success(
+                request, _("Department %(name)s was created.") % {"name": department.name}
+            )
+            return redirect(department)
+        return _department_form_page(request, form, None, status)
     return _department_form_page(request, form, None)
 
 
@@ -194,25 +209,18 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.ensure(user, access.CHANGE, department)
     form = DepartmentForm(request.POST or None, user=user, department=department)
     if request.method == "POST":
-        status = INVALID
-        if form.is_valid():
-            try:
-                department = services.department_update(
-                    actor=user,
-                    department=department,
-                    version=form.cleaned_data.get("version"),
-                    **form.service_data(),
-                )
-            except ConflictError as exc:
-                form.add_error(None, str(exc))
-                status = CONFLICT
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Department %(name)s was saved.") % {"name": department.name}
-                )
-                return redirect(department)
+        saved, status = _submit(
+            form,
+            lambda: services.department_update(
+                actor=user,
+                department=department,
+                version=form.cleaned_data.get("version"),
+                **form.service_data(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Department %(name)s was saved.") % {"name": saved.name})
+            return redirect(saved)
         return _department_form_page(request, form, department, status)
     return _department_form_page(request, form, department)
 
@@ -336,17 +344,13 @@ def employee_create(request: HttpRequest) -> HttpResponse:
     access.require_perm(request.user, "org.manage_employees")
     form = EmployeeForm(request.POST or None, user=request.user)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                employee = services.employee_create(actor=request.user, **form.service_data())
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Employee %(name)s was created.") % {"name": employee.name}
-                )
-                return redirect(employee)
-        return _employee_form_page(request, form, None, INVALID)
+        employee, status = _submit(
+            form, lambda: services.employee_create(actor=request.user, **form.service_data())
+        )
+        if employee is not None:
+            messages.success(request, _("Employee %(name)s was created.") % {"name": employee.name})
+            return redirect(employee)
+        return _employee_form_page(request, form, None, status)
     return _employee_form_page(request, form, None)
 
 
@@ -358,26 +362,19 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.ensure(user, access.CHANGE, employee)
     form = EmployeeForm(request.POST or None, user=user, employee=employee)
     if request.method == "POST":
-        status = INVALID
-        if form.is_valid():
-            try:
-                employee = services.employee_update(
-                    actor=user,
-                    employee=employee,
-                    version=form.cleaned_data.get("version"),
-                    effective_date=form.cleaned_data.get("effective_date"),
-                    **form.service_data(),
-                )
-            except ConflictError as exc:
-                form.add_error(None, str(exc))
-                status = CONFLICT
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(
-                    request, _("Employee %(name)s was saved.") % {"name": employee.name}
-                )
-                return redirect(employee)
+        saved, status = _submit(
+            form,
+            lambda: services.employee_update(
+                actor=user,
+                employee=employee,
+                version=form.cleaned_data.get("version"),
+                effective_date=form.cleaned_data.get("effective_date"),
+                **form.service_data(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Employee %(name)s was saved.") % {"name": saved.name})
+            return redirect(saved)
         return _employee_form_page(request, form, employee, status)
     return _employee_form_page(request, form, employee)
 
@@ -426,24 +423,22 @@ def role_assign(request: HttpRequest) -> HttpResponse:
     form = RoleAssignForm(request.POST or None, user=user, initial=initial)
     status = 200
     if request.method == "POST":
-        status = INVALID
-        if form.is_valid():
-            try:
-                assignment = services.role_assign(
-                    actor=user,
-                    employee=form.cleaned_data["employee"],
-                    role=form.cleaned_data["role"],
-                    departments=list(form.cleaned_data["departments"]),
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s now holds the role %(role)s.")
-                    % {"name": assignment.employee.name, "role": assignment.get_role_display()},
-                )
-                return redirect("org:role_list")
+        assignment, status = _submit(
+            form,
+            lambda: services.role_assign(
+                actor=user,
+                employee=form.cleaned_data["employee"],
+                role=form.cleaned_data["role"],
+                departments=list(form.cleaned_data["departments"]),
+            ),
+        )
+        if assignment is not None:
+            messages.success(
+                request,
+                _("%(name)s now holds the role %(role)s.")
+                % {"name": assignment.employee.name, "role": assignment.get_role_display()},
+            )
+            return redirect("org:role_list")
     return render(request, "org/role_assign.html", {"form": form}, status=status)
 
 
