@@ -1,9 +1,10 @@
 """Employee import from Excel: template, dry run, all-or-nothing commit, idempotent re-import.
 
 Flow (stateless web processes): ``employee_import_upload`` checks the file, parses and validates
-every row against the current organisation and, when no row has an error, keeps the file as a
-pending ``ImportBatch`` (encrypted). ``employee_import_commit`` re-reads and re-validates the
-stored file inside one transaction and writes everything or nothing; the batch then becomes
+every row against the current organisation and, when no row has an error, keeps the cleaned rows
+(JSON, encrypted; the workbook itself is not parsed twice) as a pending ``ImportBatch`` with the
+file's SHA-256. ``employee_import_commit`` re-validates those rows against the organisation as it
+is now, inside one transaction, and writes everything or nothing; the batch then becomes
 ``committed`` or ``failed`` (never anything else, never twice).
 
 Rules of the file (also written on the template's instructions sheet):
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -671,12 +673,38 @@ def _company_id(actor: Any) -> int:
     return company_id
 
 
-def _read_and_plan(*, actor: Any, data: bytes, lock: bool = False) -> Plan:
+def _read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
     sheet = excel.read_sheet(data, max_rows=settings.RENSHI_IMPORT_MAX_ROWS)
-    rows, errors = parse_rows(sheet)
+    return parse_rows(sheet)
+
+
+def _plan(*, actor: Any, rows: list[ParsedRow], errors: list[RowError], lock: bool = False):
     if errors and not rows:  # a broken header: nothing else to check
         return Plan(rows=0, errors=errors)
     return plan_import(actor=actor, rows=rows, errors=errors, lock=lock)
+
+
+def _dump_rows(rows: list[ParsedRow]) -> bytes:
+    """The cleaned rows of a valid file, as JSON (dates tagged), for the pending batch: the
+    commit re-validates them against the organisation without parsing the workbook again."""
+
+    def value(v: Any) -> Any:
+        return {"date": v.isoformat()} if isinstance(v, datetime.date) else v
+
+    payload = [[r.row, r.employee_no, {k: value(v) for k, v in r.values.items()}] for r in rows]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _load_rows(data: bytes) -> list[ParsedRow]:
+    def value(v: Any) -> Any:
+        if isinstance(v, dict) and set(v) == {"date"}:
+            return datetime.date.fromisoformat(v["date"])
+        return v
+
+    return [
+        ParsedRow(row=row, employee_no=number, values={k: value(v) for k, v in values.items()})
+        for row, number, values in json.loads(data)
+    ]
 
 
 @transaction.atomic
@@ -684,11 +712,13 @@ def employee_import_upload(*, actor: Any, filename: str, data: bytes) -> UploadR
     """The dry run: check the file, validate every row, change nothing in the organisation.
 
     Raises ``excel.ExcelError`` for a file that is not an acceptable workbook (nothing stored).
-    When every row is valid, the file is kept (encrypted) as a pending batch to commit by id."""
+    When every row is valid, its cleaned rows are kept (encrypted) as a pending batch to commit
+    by id."""
     access.require_perm(actor, PERMISSION)
     company_id = _company_id(actor)
     excel.check_upload(filename=filename, data=data, max_bytes=settings.RENSHI_IMPORT_MAX_BYTES)
-    plan = _read_and_plan(actor=actor, data=data)
+    rows, errors = _read_rows(data)
+    plan = _plan(actor=actor, rows=rows, errors=errors)
     summary = plan.summary()
     if not plan.ok:
         return UploadResult(summary=summary, batch=None)
@@ -697,7 +727,7 @@ def employee_import_upload(*, actor: Any, filename: str, data: bytes) -> UploadR
         uploaded_by=actor,
         filename=str(filename)[-255:],
         sha256=hashlib.sha256(data).hexdigest(),
-        content=fernet().encrypt(data),
+        content=fernet().encrypt(_dump_rows(rows)),
         summary=summary,
     )
     batch.full_clean(exclude=["content"])
@@ -737,13 +767,10 @@ def employee_import_commit(*, actor: Any, batch_id: int) -> ImportBatch:
     )
     if batch.status != ImportBatch.Status.PENDING:
         raise ImportStateError(batch.status)
-    data = fernet().decrypt(bytes(batch.content))
+    rows = _load_rows(fernet().decrypt(bytes(batch.content)))
     try:
         with transaction.atomic():
-            try:
-                plan = _read_and_plan(actor=actor, data=data, lock=True)
-            except excel.ExcelError as exc:
-                raise _Invalid(Plan(errors=[RowError(0, "", str(exc.message))])) from exc
+            plan = _plan(actor=actor, rows=rows, errors=[], lock=True)
             if not plan.ok:
                 raise _Invalid(plan)
             _apply(actor=actor, plan=plan)

@@ -305,7 +305,7 @@ class ImportBatch(AuditedModel):
     )
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    content = models.BinaryField(_("file (encrypted)"), blank=True, editable=False)
+    content = models.BinaryField(_("validated rows (encrypted)"), blank=True, editable=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     status = models.CharField(

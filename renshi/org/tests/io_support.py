@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 
 from renshi.core.fields import fernet
-from renshi.org.imports import build_import_workbook
+from renshi.org.imports import _dump_rows, _read_rows, build_import_workbook
 from renshi.org.models import Employee, ImportBatch
 
 
@@ -61,7 +61,7 @@ def pending_batch(world, rows: list[dict[str, Any]] | None = None) -> ImportBatc
             uploaded_by=world.users["hrvp"],
             filename="matrix.xlsx",
             sha256=sha,
-            content=fernet().encrypt(data),
+            content=fernet().encrypt(_dump_rows(_read_rows(data)[0])),
             summary={},
         )
     return batch

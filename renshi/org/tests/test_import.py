@@ -649,3 +649,16 @@ def test_new_reporting_chain_is_inserted_level_by_level(world):
         ).count()
         == 4
     )
+
+
+def test_pending_batch_keeps_cleaned_rows_not_the_workbook():
+    import datetime
+
+    from renshi.org.imports import ParsedRow, _dump_rows, _load_rows
+
+    rows = [
+        ParsedRow(
+            row=2, employee_no="A1", values={"name": "张三", "hire_date": datetime.date(2024, 3, 1)}
+        )
+    ]
+    assert _load_rows(_dump_rows(rows)) == rows
