@@ -28,3 +28,11 @@ def client_for(world, client):
         return c
 
     return make
+
+
+@pytest.fixture
+def goal_world(world):
+    """The seeds' strategy map on top of ``world`` (renshi.goals.testing)."""
+    from renshi.goals.testing import build_goal_world
+
+    return build_goal_world(world)

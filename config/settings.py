@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "renshi.core",
     "renshi.org",
+    "renshi.goals",
     "renshi.api",
     "renshi.demo",
 ]

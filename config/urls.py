@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("renshi.core.urls")),
     path("org/", include("renshi.org.urls")),
+    path("goals/", include("renshi.goals.urls")),
     path("api/v1/", include("renshi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/admin/", admin.site.urls),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GoalsConfig(AppConfig):
+    name = "renshi.goals"
+    label = "goals"
+    verbose_name = _("Strategy and goals")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers access policies and permissions)
