@@ -100,7 +100,7 @@ def build_goal_world(world) -> GoalWorld:
         gw.goals[key] = g
         return g
 
-    C, D, I = Goal.Level.COMPANY, Goal.Level.DEPARTMENT, Goal.Level.INDIVIDUAL
+    C, D, P = Goal.Level.COMPANY, Goal.Level.DEPARTMENT, Goal.Level.INDIVIDUAL
     goal(
         "obj_revenue",
         "营收增长 35%",
@@ -128,7 +128,7 @@ def build_goal_world(world) -> GoalWorld:
     goal(
         "kpi_east",
         "新客户数",
-        I,
+        P,
         parent="dg_sales",
         owner="emp_east",
         department="sales_east",
@@ -140,7 +140,7 @@ def build_goal_world(world) -> GoalWorld:
     goal(
         "kpi_east2",
         "新客户数",
-        I,
+        P,
         parent="dg_sales",
         owner="emp_east2",
         department="sales_east",
