@@ -1,0 +1,380 @@
+"""Reads of strategy maps and goal trees, with progress and pace (renshi.goals.progress).
+
+Everything starts from ``access.restrict``: a tree holds only the goals the user may see
+(objectives and department goals: everyone in the company; individual KPIs: whoever may see
+the owner), and a roll-up combines the children the user can see. The number of queries never
+depends on the number of goals.
+
+Stable entry points used by the other goal pages:
+* ``tree_progress(user=, strategy_map=, today=None, root=None, department=None) -> GoalTree``
+* ``map_progress(user=, strategy_map=, today=None) -> dict[goal id, GoalNode]``
+* ``goal_progress(user=, goal=, today=None) -> GoalNode | None``
+* ``goal_chain(user=, goal=) -> list[Goal]`` / ``goal_chains(user=, goals=)``
+* ``pace_thresholds(user=) -> (on_track, at_risk)``
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from renshi.core import access
+from renshi.org.models import Department
+from renshi.org.scope import company_children, subtree_ids
+
+from . import progress as engine
+from .models import CauseEffectLink, Goal, KeySuccessFactor, PaceSettings, Perspective, StrategyMap
+
+# the columns a tree needs (no descriptions; owner and department names for the nodes)
+TREE_FIELDS = (
+    "id",
+    "company_id",
+    "strategy_map_id",
+    "level",
+    "parent_id",
+    "perspective_id",
+    "title",
+    "department_id",
+    "owner_id",
+    "measure",
+    "unit",
+    "direction",
+    "baseline",
+    "target",
+    "range_low",
+    "range_high",
+    "actual",
+    "weight",
+    "start_date",
+    "deadline",
+    "status",
+    "version",
+    "owner__id",
+    "owner__name",
+    "owner__department_id",
+    "department__id",
+    "department__name",
+)
+
+
+# --- pace thresholds ------------------------------------------------------------------------
+
+
+def pace_settings_for(*, user: Any) -> PaceSettings | None:
+    """The company's stored thresholds (None: the defaults apply)."""
+    return access.restrict(PaceSettings, user, access.VIEW).first()
+
+
+def pace_thresholds(*, user: Any) -> tuple[Decimal, Decimal]:
+    settings = pace_settings_for(user=user)
+    if settings is None:
+        return engine.DEFAULT_ON_TRACK, engine.DEFAULT_AT_RISK
+    return settings.on_track, settings.at_risk
+
+
+# --- trees with progress --------------------------------------------------------------------
+
+
+@dataclass
+class GoalNode:
+    """A goal with its computed progress and pace, and its visible children."""
+
+    goal: Goal
+    own: engine.Progress
+    from_children: engine.Progress | None
+    progress: engine.Progress
+    pace: engine.Pace
+    children: list[GoalNode] = field(default_factory=list)
+    depth: int = 0
+
+    @property
+    def pk(self) -> int:
+        return self.goal.pk
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.children)
+
+
+@dataclass
+class GoalTree:
+    strategy_map: StrategyMap
+    roots: list[GoalNode]
+    nodes: dict[int, GoalNode]
+    today: datetime.date
+    on_track: Decimal
+    at_risk: Decimal
+
+    def walk(self) -> list[GoalNode]:
+        """Every node under the roots, depth first (the order of a table of the tree)."""
+        out: list[GoalNode] = []
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(node.children))
+        return out
+
+
+def visible_goals(*, user: Any, strategy_map: StrategyMap) -> QuerySet:
+    """The goals of a map the user may see, with owner and department (one query)."""
+    return (
+        access.restrict(Goal, user, access.VIEW)
+        .filter(strategy_map_id=strategy_map.pk)
+        .select_related("owner", "department")
+        .only(*TREE_FIELDS)
+        .order_by("id")
+    )
+
+
+def compute_nodes(
+    goals: Iterable[Goal],
+    *,
+    today: datetime.date,
+    on_track: Decimal = engine.DEFAULT_ON_TRACK,
+    at_risk: Decimal = engine.DEFAULT_AT_RISK,
+) -> dict[int, GoalNode]:
+    """Progress and pace of already loaded goals (no queries): the roll-up runs over the
+    parent links among ``goals``; a goal whose parent is not among them is a root."""
+    goals = list(goals)
+    inputs = [
+        engine.RollupInput(
+            id=g.pk,
+            parent_id=g.parent_id,
+            weight=g.weight,
+            own=engine.goal_own_progress(g),
+            measured=engine.is_measured(g),
+            title=g.title,
+        )
+        for g in goals
+    ]
+    results = engine.rollup(inputs)
+    nodes: dict[int, GoalNode] = {}
+    for g in goals:
+        r = results[g.pk]
+        nodes[g.pk] = GoalNode(
+            goal=g,
+            own=r.own,
+            from_children=r.from_children,
+            progress=r.progress,
+            pace=engine.pace(
+                progress=r.progress.value,
+                start=g.start_date,
+                deadline=g.deadline,
+                today=today,
+                on_track=on_track,
+                at_risk=at_risk,
+            ),
+        )
+    for g in goals:
+        parent = nodes.get(g.parent_id) if g.parent_id else None
+        if parent is not None:
+            parent.children.append(nodes[g.pk])
+    return nodes
+
+
+LEVEL_ORDER = {Goal.Level.COMPANY: 0, Goal.Level.DEPARTMENT: 1, Goal.Level.INDIVIDUAL: 2}
+
+
+def _sort_key(node: GoalNode):
+    g = node.goal
+    perspective = g.perspective_id or 0
+    return (LEVEL_ORDER.get(g.level, 9), perspective, g.pk)
+
+
+def tree_progress(
+    *,
+    user: Any,
+    strategy_map: StrategyMap,
+    today: datetime.date | None = None,
+    root: Goal | int | None = None,
+    department: Department | None = None,
+) -> GoalTree:
+    """The alignment tree of a map as the user may see it, with progress and pace.
+
+    ``root``: only that goal's subtree (drill down). ``department``: only goals of that
+    department and its subtree (department goals by department, individual goals by their
+    department or their owner's), shown as a forest; the figures stay those of the whole
+    visible tree. Queries: the user's scope (cached), the thresholds, the goals; with a
+    department filter one more (the department tree)."""
+    today = today or timezone.localdate()
+    on_track, at_risk = pace_thresholds(user=user)
+    goals = list(visible_goals(user=user, strategy_map=strategy_map))
+    nodes = compute_nodes(goals, today=today, on_track=on_track, at_risk=at_risk)
+    for node in nodes.values():
+        node.children.sort(key=_sort_key)
+    if root is not None:
+        root_id = root if isinstance(root, int) else root.pk
+        roots = [nodes[root_id]] if root_id in nodes else []
+    else:
+        roots = [n for n in nodes.values() if n.goal.parent_id not in nodes]
+    if department is not None:
+        allowed = subtree_ids(company_children(department.company_id), {department.pk})
+
+        def inside(node: GoalNode) -> bool:
+            g = node.goal
+            dept = g.department_id or (g.owner.department_id if g.owner_id else None)
+            return dept in allowed
+
+        kept: list[GoalNode] = []
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if inside(node):
+                kept.append(node)  # with its whole subtree below
+            else:
+                stack.extend(node.children)
+        roots = kept
+    roots.sort(key=_sort_key)
+    # depths below the shown roots
+    stack = [(r, 0) for r in roots]
+    while stack:
+        node, depth = stack.pop()
+        node.depth = depth
+        stack.extend((c, depth + 1) for c in node.children)
+    return GoalTree(strategy_map, roots, nodes, today, on_track, at_risk)
+
+
+def map_progress(
+    *, user: Any, strategy_map: StrategyMap, today: datetime.date | None = None
+) -> dict[int, GoalNode]:
+    """Progress and pace of every visible goal of a map, by goal id."""
+    return tree_progress(user=user, strategy_map=strategy_map, today=today).nodes
+
+
+def goal_progress(*, user: Any, goal: Goal, today: datetime.date | None = None) -> GoalNode | None:
+    """One goal's node (progress, pace, visible children) computed in its map's tree."""
+    return map_progress(user=user, strategy_map=goal.strategy_map, today=today).get(goal.pk)
+
+
+# --- chains (a KPI up to the strategic objective) --------------------------------------------
+
+
+def goal_chains(*, user: Any, goals: Iterable[Goal]) -> dict[int, list[Goal]]:
+    """For each goal: the chain of goals it serves, from the top objective down to the goal
+    itself (last). The chain stops below the first ancestor the user may not see.
+    One query for any number of goals (the visible goals of their maps)."""
+    goals = list(goals)
+    if not goals:
+        return {}
+    map_ids = {g.strategy_map_id for g in goals}
+    visible = {
+        g.pk: g
+        for g in access.restrict(Goal, user, access.VIEW)
+        .filter(strategy_map_id__in=map_ids)
+        .select_related("owner", "department")
+        .only(*TREE_FIELDS)
+    }
+    chains: dict[int, list[Goal]] = {}
+    for goal in goals:
+        chain = [visible.get(goal.pk, goal)]
+        seen = {goal.pk}
+        parent_id = goal.parent_id
+        while parent_id is not None and parent_id in visible and parent_id not in seen:
+            seen.add(parent_id)
+            parent = visible[parent_id]
+            chain.append(parent)
+            parent_id = parent.parent_id
+        chains[goal.pk] = list(reversed(chain))
+    return chains
+
+
+def goal_chain(*, user: Any, goal: Goal) -> list[Goal]:
+    """The goals ``goal`` serves, top objective first, ending with ``goal``."""
+    return goal_chains(user=user, goals=[goal])[goal.pk]
+
+
+# --- maps -----------------------------------------------------------------------------------
+
+
+def map_list(*, user: Any) -> QuerySet:
+    return access.restrict(StrategyMap, user, access.VIEW).order_by("-period_start", "name")
+
+
+@dataclass
+class Lane:
+    perspective: Perspective | None
+    cards: list[GoalNode]
+
+
+@dataclass
+class MapBoard:
+    """A strategy map as lanes of objective cards (financial on top) and its arrows."""
+
+    strategy_map: StrategyMap
+    lanes: list[Lane]
+    links: list[CauseEffectLink]
+    nodes: dict[int, GoalNode]
+    today: datetime.date
+
+    @property
+    def objectives(self) -> list[GoalNode]:
+        return [card for lane in self.lanes for card in lane.cards]
+
+
+def map_board(
+    *, user: Any, strategy_map: StrategyMap, today: datetime.date | None = None
+) -> MapBoard:
+    """Lanes (BSC perspectives ordered financial → learning; one lane without a perspective
+    in OKR mode or for objectives not placed yet), objective cards with progress and pace,
+    cause-and-effect links between visible objectives, key success factors prefetched."""
+    tree = tree_progress(user=user, strategy_map=strategy_map, today=today)
+    objective_ids = [pk for pk, node in tree.nodes.items() if node.goal.level == Goal.Level.COMPANY]
+    factors: dict[int, list[KeySuccessFactor]] = defaultdict(list)
+    for f in access.restrict(KeySuccessFactor, user, access.VIEW).filter(goal_id__in=objective_ids):
+        factors[f.goal_id].append(f)
+    perspectives = list(
+        access.restrict(Perspective, user, access.VIEW)
+        .filter(strategy_map_id=strategy_map.pk)
+        .order_by("order")
+    )
+    lanes = [Lane(p, []) for p in perspectives]
+    by_perspective = {lane.perspective.pk: lane for lane in lanes}
+    unplaced = Lane(None, [])
+    for pk in sorted(objective_ids):
+        node = tree.nodes[pk]
+        node.goal.success_factor_list = factors.get(pk, [])
+        lane = by_perspective.get(node.goal.perspective_id, unplaced)
+        lane.cards.append(node)
+    if unplaced.cards or not lanes:
+        lanes.append(unplaced)
+    links = [
+        link
+        for link in access.restrict(CauseEffectLink, user, access.VIEW)
+        .filter(strategy_map_id=strategy_map.pk)
+        .order_by("id")
+        if link.cause_id in tree.nodes and link.effect_id in tree.nodes
+    ]
+    for link in links:
+        link.cause_node = tree.nodes[link.cause_id]
+        link.effect_node = tree.nodes[link.effect_id]
+    return MapBoard(strategy_map, lanes, links, tree.nodes, tree.today)
+
+
+def map_perspectives(*, user: Any, strategy_map: StrategyMap) -> QuerySet:
+    return (
+        access.restrict(Perspective, user, access.VIEW)
+        .filter(strategy_map_id=strategy_map.pk)
+        .order_by("order")
+    )
+
+
+def map_objectives(*, user: Any, strategy_map: StrategyMap) -> QuerySet:
+    return (
+        access.restrict(Goal, user, access.VIEW)
+        .filter(strategy_map_id=strategy_map.pk, level=Goal.Level.COMPANY)
+        .select_related("perspective")
+        .order_by("perspective__order", "id")
+    )
+
+
+def tree_departments(*, user: Any) -> QuerySet:
+    """Departments offered by the tree's filter: those the user may see."""
+    return access.restrict(Department, user, access.VIEW).order_by("sort_order", "code")
