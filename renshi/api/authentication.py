@@ -73,6 +73,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
+            if result[0].must_change_password:  # a temporary password: web page first
+                raise exceptions.AuthenticationFailed(_("Change the temporary password first."))
             _set_actor(result[0])
         return result
 

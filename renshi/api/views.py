@@ -56,6 +56,10 @@ class TokenView(APIView):
             raise exceptions.Throttled(detail=_("Too many failed attempts. Try again later."))
         if user is None:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        if user.must_change_password:
+            raise exceptions.PermissionDenied(
+                _("Change the temporary password on the web page first.")
+            )
         token = services.token_obtain(user=user)
         return Response(TokenOutputSerializer({"token": token.key}).data)
 

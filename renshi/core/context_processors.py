@@ -10,6 +10,7 @@ NAV_ITEMS: list[tuple[str, str, str | None]] = [
     (_("Home"), "home", None),
     (_("Organisation chart"), "org:chart", "org.view_directory"),
     (_("Employees"), "org:employee_list", "org.view_directory"),
+    (_("Positions"), "org:position_list", "org.manage_employees"),
     (_("Roles"), "org:role_list", "org.assign_roles"),
     (_("Import employees"), "org:employee_import", "org.import_employees"),
     (_("Integration keys"), "api:key_list", "api.manage_keys"),

@@ -7,7 +7,10 @@ import ipaddress
 import re
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import translation
 
 from . import context
@@ -93,3 +96,45 @@ class LanguageMiddleware(LocaleMiddleware):
                 language = translation.get_supported_language_variant(chosen)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user holding a temporary password (issued by HR) may only change it or log out:
+    pages redirect to the password form, the API answers 403 ``password_change_required``.
+    (Token-authenticated API calls are refused by renshi.api's authentication as well.)"""
+
+    allowed_names = frozenset({"password_change", "password_change_done", "logout", "set_language"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            match = resolve_or_none(request.path_info)
+            if match is None or match.url_name not in self.allowed_names:
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {
+                            "error": {
+                                "code": "password_change_required",
+                                "message": "Change the temporary password first.",
+                                "details": {},
+                            }
+                        },
+                        status=403,
+                    )
+                return redirect("password_change")
+        return self.get_response(request)
+
+
+def resolve_or_none(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -15,6 +15,12 @@ class User(AbstractUser):
     ``is_superuser`` is an operator account for the admin site only; it grants no business scope.
     """
 
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when HR issues a temporary password; cleared by the user's own change."),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

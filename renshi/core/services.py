@@ -16,4 +16,7 @@ def user_password_changed(*, user: Any) -> None:
     from rest_framework.authtoken.models import Token
 
     deleted, _ = Token.objects.filter(user=user).delete()
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
     audit_event(user, "password changed", {"api_tokens_revoked": deleted})

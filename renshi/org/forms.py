@@ -286,3 +286,13 @@ class RoleAssignForm(BootstrapMixin, forms.Form):
         if employee is not None and getattr(employee, "user_id", None) == self.user.pk:
             raise ValidationError(_("Nobody can change their own roles."), code="self")
         return employee
+
+
+class PositionForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label=_("Job title"), max_length=200)
+    grade = forms.CharField(label=_("Grade"), max_length=20, required=False)
+    job_family = forms.CharField(label=_("Job family"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from renshi.core import access
 
-from .models import Department, Employee, EmployeeHistory, RoleAssignment
+from .models import Department, Employee, EmployeeHistory, Position, RoleAssignment
 from .scope import company_children, get_scope, subtree_ids
 
 # --- organisation chart -------------------------------------------------------------------
@@ -211,4 +211,13 @@ def role_assignments(*, user: Any) -> QuerySet:
         .select_related("employee", "employee__department", "granted_by")
         .prefetch_related(_visible_departments(user))
         .order_by("role", "employee__employee_no")
+    )
+
+
+def position_list(*, user: Any) -> QuerySet:
+    """The company's positions with the number of active employees holding each."""
+    return (
+        access.restrict(Position, user, access.VIEW)
+        .annotate(holders=Count("employees", filter=~Q(employees__status=Employee.Status.LEFT)))
+        .order_by("job_family", "title", "grade")
     )

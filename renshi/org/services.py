@@ -4,6 +4,7 @@ permission on the object inside the transaction before commit (access layer)."""
 from __future__ import annotations
 
 import datetime
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -131,6 +132,20 @@ def position_create(
         if _actor_company(actor) != company.pk:
             raise PermissionDenied
     position = Position(company=company, title=title, grade=grade, job_family=job_family)
+    position.full_clean()
+    position.save()
+    return position
+
+
+@transaction.atomic
+def position_update(*, actor: Any, position: Position, **changes: Any) -> Position:
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    access.ensure(actor, access.CHANGE, position)
+    unknown = set(changes) - {"title", "grade", "job_family"}
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    for key, value in changes.items():
+        setattr(position, key, value)
     position.full_clean()
     position.save()
     return position
@@ -347,6 +362,51 @@ def employee_link_user(
     employee.user = user
     employee.save(update_fields=["user"])
     return user
+
+
+def _temporary_password() -> str:
+    """12 characters from an alphabet without look-alikes (no 0/O, 1/l/I)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+@transaction.atomic
+def employee_issue_login(*, actor: Any, employee: Employee, username: str = "") -> tuple[Any, str]:
+    """HR gives an employee a login, or a new temporary password for the existing one.
+
+    Returns (user, temporary password) — the password is shown once and never stored in clear.
+    The user must change it at the next login; older sessions and API tokens end."""
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    access.require_perm(actor, "org.manage_employees")
+    access.ensure(actor, access.CHANGE, employee)
+    if employee.status == Employee.Status.LEFT:
+        raise ValidationError(_("An employee who has left cannot get a login."))
+    scope = get_scope(actor)
+    if scope.employee_id == employee.pk:
+        raise PermissionDenied(_("Change your own password on the password page."))
+    password = _temporary_password()
+    if employee.user_id is None:
+        username = (username or "").strip()
+        if not username:
+            raise ValidationError({"username": _("Choose a username.")})
+        user_model = get_user_model()
+        if user_model.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": _("This username is taken.")})
+        user = employee_link_user(employee=employee, username=username, password=password)
+        message = "login created"
+    else:
+        user = employee.user
+        user.set_password(password)
+        user_sessions_end(user=user)
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=user).delete()
+        message = "temporary password issued"
+    user.must_change_password = True
+    user.is_active = True
+    user.save(update_fields=["password", "must_change_password", "is_active"])
+    audit_event(employee, message, {"username": user.get_username()})
+    return user, password
 
 
 # --- roles ------------------------------------------------------------------------------------

@@ -28,8 +28,14 @@ from renshi.core.htmx import render_page
 from renshi.core.selectors import audit_entries_for, audit_log_allowed, describe_entries
 
 from . import selectors, services
-from .forms import DepartmentForm, EmployeeForm, RoleAssignForm, apply_validation_error
-from .models import Department, Employee, Role, RoleAssignment
+from .forms import (
+    DepartmentForm,
+    EmployeeForm,
+    PositionForm,
+    RoleAssignForm,
+    apply_validation_error,
+)
+from .models import Company, Department, Employee, Position, Role, RoleAssignment
 from .permissions import can_view_sensitive, grantable_roles
 from .scope import get_scope
 
@@ -320,6 +326,10 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.employee_history(employee=employee, user=user)[:100],
         "roles": selectors.employee_roles(employee=employee, user=user),
         "can_edit": access.can(user, access.CHANGE, employee),
+        "can_issue_login": not is_self
+        and employee.status != Employee.Status.LEFT
+        and access.has_perm(user, "org.manage_employees")
+        and access.can(user, access.CHANGE, employee),
         "can_see_changes": audit_log_allowed(user),
         "can_assign_roles": access.has_perm(user, "org.assign_roles") and not is_self,
     }
@@ -462,3 +472,97 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("org:role_list")
     return render(request, "org/role_revoke.html", {"assignment": assignment})
+
+
+@login_required
+@require_http_methods(["POST"])
+def employee_login(request: HttpRequest, pk: int) -> HttpResponse:
+    """HR creates a login or issues a temporary password; the password is shown once."""
+    employee = access.get_object_or_404(Employee, request.user, pk=pk)
+    try:
+        login_user, password = services.employee_issue_login(
+            actor=request.user, employee=employee, username=request.POST.get("username", "")[:150]
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(employee)
+    response = render(
+        request,
+        "org/employee_login_issued.html",
+        {"employee": employee, "login_user": login_user, "password": password},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# --- positions ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def position_list(request: HttpRequest) -> HttpResponse:
+    access.require_perm(request.user, "org.view_directory")
+    positions = selectors.position_list(user=request.user)
+    return render(
+        request,
+        "org/position_list.html",
+        {
+            "positions": positions,
+            "can_manage": access.has_perm(request.user, "org.manage_employees"),
+        },
+    )
+
+
+def _position_form_page(request, form, position, status=200) -> HttpResponse:
+    return render(
+        request, "org/position_form.html", {"form": form, "position": position}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_create(request: HttpRequest) -> HttpResponse:
+    access.require_perm(request.user, "org.manage_employees")
+    form = PositionForm(request.POST or None)
+    if request.method == "POST":
+        position, status = _submit(
+            form,
+            lambda: services.position_create(
+                actor=request.user,
+                company=access.restrict(Company, request.user).get(),
+                **form.cleaned_data,
+            ),
+        )
+        if position is not None:
+            messages.success(request, _("Position %(name)s was created.") % {"name": position})
+            return redirect("org:position_list")
+        return _position_form_page(request, form, None, status)
+    return _position_form_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    position = access.get_object_or_404(Position, request.user, pk=pk)
+    access.ensure(request.user, access.CHANGE, position)
+    form = PositionForm(
+        request.POST or None,
+        initial={
+            "title": position.title,
+            "grade": position.grade,
+            "job_family": position.job_family,
+        },
+    )
+    if request.method == "POST":
+        saved, status = _submit(
+            form,
+            lambda: services.position_update(
+                actor=request.user, position=position, **form.cleaned_data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Position %(name)s was saved.") % {"name": saved})
+            return redirect("org:position_list")
+        return _position_form_page(request, form, position, status)
+    return _position_form_page(request, form, position)
