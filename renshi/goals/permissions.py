@@ -104,8 +104,10 @@ class GoalPolicy:
         condition = goal_change_q(scope)
         if condition is None:
             return queryset.none()
-        if action in (access.CHANGE, access.DELETE, "approve"):
+        if action in (access.CHANGE, access.DELETE):
             return queryset.filter(condition)
+        if action == "approve":  # editors in scope, never on their own goal (GM/perf included)
+            return queryset.filter(condition).exclude(owner_id=scope.employee_id)
         return queryset.none()
 
 
