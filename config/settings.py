@@ -274,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # two apps have a "status" choice: name their enums apart
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "renshi.org.models.Employee.Status",
+        "GoalStatusEnum": "renshi.goals.models.Goal.Status",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [
         "renshi.api.authentication.TokenAuthentication",

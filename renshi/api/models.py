@@ -19,6 +19,7 @@ from renshi.core.models import AuditedModel, TimeStampedModel
 # adds it here together with the endpoint that honours it.
 API_KEY_SCOPES: dict[str, str] = {
     "org.read": _("Read departments, positions and employees"),
+    "goals.read": _("Read strategy maps, goals and the alignment tree"),
 }
 RESERVED_API_KEY_SCOPES = frozenset({"metrics.write"})
 

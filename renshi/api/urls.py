@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from renshi.goals.api import views as goals_views
 from renshi.org.api import views as org_views
 
 from . import pages, views
@@ -17,6 +18,9 @@ router.register("departments", org_views.DepartmentViewSet, basename="department
 router.register("positions", org_views.PositionViewSet, basename="positions")
 router.register("employees", org_views.EmployeeViewSet, basename="employees")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-keys")
+router.register("strategy-maps", goals_views.StrategyMapViewSet, basename="strategy-maps")
+router.register("goals", goals_views.GoalViewSet, basename="goals")
+_suggestion = "goals/<int:goal_pk>/target-suggestions/<int:pk>/"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
@@ -27,4 +31,14 @@ urlpatterns = [
     path("keys/", pages.key_list, name="key_list"),
     path("keys/<int:pk>/revoke/", pages.key_revoke, name="key_revoke"),
     *router.urls,
+    path(
+        _suggestion + "accept/",
+        goals_views.TargetSuggestionViewSet.as_view({"post": "accept"}),
+        name="goals-target-suggestion-accept",
+    ),
+    path(
+        _suggestion + "override/",
+        goals_views.TargetSuggestionViewSet.as_view({"post": "override"}),
+        name="goals-target-suggestion-override",
+    ),
 ]

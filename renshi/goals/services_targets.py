@@ -32,6 +32,8 @@ MAX_REASON = 2000
 def _locked_goal(actor: Any, goal: Goal) -> Goal:
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
     access.ensure(actor, access.CHANGE, goal)
+    if goal.status == Goal.Status.CLOSED:
+        raise ValidationError(_("This goal is closed and cannot be changed."))
     return goal
 
 
