@@ -374,6 +374,10 @@ def _combine(
 
 
 def _result(node: RollupInput, from_children: Progress | None, kids: list[int]) -> RollupResult:
+    if not node.measured and from_children is not None and from_children.value is None:
+        return RollupResult(
+            node.id, node.own, from_children, Progress(None, from_children.trace), kids
+        )
     if node.measured or from_children is None:
         progress = node.own
         if node.measured and from_children is not None:
