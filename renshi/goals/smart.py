@@ -137,13 +137,24 @@ def check_goal(
             )
     elif target is None:
         add(MEASURABLE, "target_missing", _("The goal has no target."))
-    elif baseline is not None:
+    elif baseline is None:
+        if direction == Goal.Direction.LOWER:
+            add(
+                MEASURABLE,
+                "baseline_missing",
+                _("Lower is better needs a baseline: progress is measured from it."),
+            )
+    else:
         if target == baseline:
             add(
                 MEASURABLE,
                 "target_equals_baseline",
-                _("The target equals the baseline (%(value)s): there is nothing to progress.")
+                _(
+                    "The target equals the baseline (%(value)s): progress is only met or "
+                    "missed, never partial."
+                )
                 % {"value": _fmt(target)},
+                WARNING,
                 target=target,
                 baseline=baseline,
             )
