@@ -178,7 +178,7 @@ def check_goal(
                 baseline=baseline,
             )
     if not (goal.unit or "").strip():
-        add(MEASURABLE, "unit_missing", _("Give the unit of the measure (%, pieces, 万元…)."))
+        add(MEASURABLE, "unit_missing", _("Give the unit of the measure (percent, pieces, 万元…)."))
 
     # achievable
     points = _points(history)
