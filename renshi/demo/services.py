@@ -48,6 +48,7 @@ from renshi.org.services import (
 from renshi.org.validators import national_id_check_digit
 
 from . import data
+from .strategy import demo_strategy_build, demo_strategy_delete
 
 # Above this many rank-and-file employees the bulk path is used (one service call per person
 # costs ~10 queries; 10,000 people would take minutes).
@@ -340,6 +341,7 @@ def demo_build(
         department_update(
             actor=gm_user, department=department, version=department.version, head=people[username]
         )
+    demo_strategy_build(company)  # the seeds' strategy map (renshi/demo/strategy.py)
     return company
 
 
@@ -402,6 +404,7 @@ def demo_delete() -> bool:
             "user_id", flat=True
         )
     )
+    demo_strategy_delete(company)
     RoleAssignment.objects.filter(company=company).delete()
     EmployeeHistory.objects.filter(company=company).delete()
     Employee.objects.filter(company=company).delete()

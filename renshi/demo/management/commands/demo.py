@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from renshi.core.context import actor_context
 from renshi.demo import data
 from renshi.demo.services import demo_build, demo_company, demo_delete, demo_logins
+from renshi.demo.strategy import demo_strategy, demo_strategy_build
 
 
 class Command(BaseCommand):
@@ -40,7 +41,13 @@ class Command(BaseCommand):
         if reset and demo_delete():
             self.stdout.write(_("Removed the existing demo company."))
         company = demo_company()
-        if company is not None:
+        if company is not None and demo_strategy(company) is None:
+            # a demo company built before the goals module: add its strategy map
+            demo_strategy_build(company)
+            self.stdout.write(
+                _("Added the strategy map to the demo company %(name)s.") % {"name": company.name}
+            )
+        elif company is not None:
             self.stdout.write(
                 _("The demo company %(name)s already exists; nothing changed.")
                 % {"name": company.name}
