@@ -9,6 +9,12 @@ DATABASE_URL when it is set), and measures in process with Django's test client:
 * employee_detail_queries_<n> SQL queries of an employee detail page (equal)
 * import_10k_s                dry run + commit of a 10,000-row Excel file (import service)
 * api_employees_ms            median of GET /api/v1/employees/ (first page, token auth)
+* goal_rollup_ms              median time of the progress engine over a strategy map of 10,000
+                              goals already loaded (own progress, weighted capped roll-up, pace
+                              of every goal: renshi.goals.selectors.compute_nodes)
+* goal_tree_load_ms           the same including the query that loads the goals (tree_progress)
+* goal_tree_queries_<n>       SQL queries of the alignment tree page as gm, with a map of 100 and
+                              of 10,000 goals (equal)
 
 Writes bench/results.json (a list of {"name", "value", "unit", "n"}), prints a table and exits
 non-zero when a target is missed. Each size runs in a subprocess (``--measure N``) because
@@ -40,7 +46,9 @@ DETAIL_USERNAME = "head01"  # a department manager: same role and place at every
 TARGETS = {
     "employee_list_ms": ("<", 50.0),
     "import_10k_s": ("<", 15.0),
+    "goal_rollup_ms": ("<", 200.0),
 }
+GOAL_OBJECTIVES = 8
 
 
 # --- the parent: orchestrates one subprocess per size ---------------------------------------
@@ -97,6 +105,14 @@ def main() -> int:
         {"name": "import_10k_s", "value": large.get("import_s"), "unit": "s", "n": IMPORT_ROWS},
         {"name": "api_employees_ms", "value": large.get("api_ms"), "unit": "ms", "n": LARGE},
         {"name": "demo_build_10k_s", "value": large["build_s"], "unit": "s", "n": LARGE},
+        {"name": "goal_rollup_ms", "value": large.get("goal_rollup_ms"), "unit": "ms",
+         "n": LARGE},
+        {"name": "goal_tree_load_ms", "value": large.get("goal_tree_load_ms"), "unit": "ms",
+         "n": LARGE},
+        {"name": "goal_tree_queries_100", "value": small.get("goal_tree_queries"),
+         "unit": "queries", "n": SIZES[0]},
+        {"name": "goal_tree_queries_10000", "value": large.get("goal_tree_queries"),
+         "unit": "queries", "n": LARGE},
     ]  # fmt: skip
     failures = check(results, small, large)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -132,6 +148,9 @@ def check(results: list[dict], small: dict, large: dict) -> list[str]:
             failures.append(
                 f"employee_{page}_queries: {a} at 100 but {b} at 10,000 (must be equal)"
             )
+    a, b = small.get("goal_tree_queries"), large.get("goal_tree_queries")
+    if a is None or a != b:
+        failures.append(f"goal_tree_queries: {a} at 100 goals but {b} at 10,000 (must be equal)")
     if by_name.get("api_employees_ms") is None:
         failures.append("api_employees_ms was not measured")
     return failures
@@ -187,6 +206,7 @@ def measure(n: int, *, with_import: bool) -> int:
     print(f"employee list: {out['list_ms']} ms median, {out['list_queries']} queries")
 
     out["api_ms"] = measure_api(gm, out["notes"])
+    measure_goals(n, gm, client, queries, out)
     if with_import:
         out["import_s"] = measure_import(n, out["notes"])
     print(json.dumps(out))
@@ -301,6 +321,94 @@ def run_import(imports, user, content: bytes, notes: list[str]) -> None:
     batch = imports.employee_import_commit(actor=user, batch_id=result.batch.pk)
     if batch.status != "committed":
         raise SystemExit(f"import commit failed: {str(batch.summary)[:500]}")
+
+
+def measure_goals(n: int, gm, client, queries, out: dict) -> None:
+    """A strategy map of ``n`` goals in the demo company: GOAL_OBJECTIVES objectives, one
+    department goal per department (under the objectives in turn), the rest individual KPIs of
+    the departments' people; measures of every direction, some without an actual."""
+    import datetime
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from renshi.goals import selectors
+    from renshi.goals.models import Goal, Perspective
+    from renshi.goals.services_map import strategy_map_create
+    from renshi.org.models import Company, Department, Employee
+
+    company = Company.objects.get(code="demo")
+    start, end = datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)
+    smap = strategy_map_create(
+        actor=None, company=company, name="bench 战略", period_start=start, period_end=end
+    )
+    lanes = list(Perspective.objects.filter(strategy_map=smap).order_by("order"))
+    common = {"company": company, "strategy_map": smap, "start_date": start, "deadline": end}
+
+    def measure_fields(i: int) -> dict:
+        kind = i % 5
+        if kind == 0:  # lower is better
+            return {"direction": "lower", "baseline": Decimal(10), "target": Decimal(5),
+                    "actual": Decimal(10 - i % 7)}  # fmt: skip
+        if kind == 1:  # a range
+            return {"direction": "range", "range_low": Decimal(80), "range_high": Decimal(90),
+                    "actual": Decimal(70 + i % 30)}  # fmt: skip
+        if kind == 2:  # no actual yet
+            return {"direction": "higher", "baseline": Decimal(0), "target": Decimal(12)}
+        return {"direction": "higher", "baseline": Decimal(50), "target": Decimal(80),
+                "actual": Decimal(40 + i % 60)}  # fmt: skip
+
+    objectives = Goal.objects.bulk_create(
+        Goal(level=Goal.Level.COMPANY, title=f"战略目标 {i}", perspective=lanes[i % len(lanes)],
+             weight=Decimal(1), **measure_fields(i), **common)
+        for i in range(GOAL_OBJECTIVES)
+    )  # fmt: skip
+    departments = list(Department.objects.filter(company=company).order_by("pk"))
+    room = max(n - GOAL_OBJECTIVES, 0)
+    dept_goals = Goal.objects.bulk_create(
+        Goal(level=Goal.Level.DEPARTMENT, title=f"{d.name} 目标", department=d,
+             parent=objectives[i % len(objectives)], weight=Decimal(1 + i % 3),
+             **measure_fields(i + 3), **common)
+        for i, d in enumerate(departments[: max(room // 10, 1)])
+    )  # fmt: skip
+    by_department = {g.department_id: g for g in dept_goals}
+    people = list(
+        Employee.objects.filter(company=company).order_by("pk").values_list("pk", "department_id")
+    )
+    kpis = []
+    i = 0
+    while len(kpis) < n - len(objectives) - len(dept_goals):
+        pk, dept = people[i % len(people)]
+        parent = by_department.get(dept) or dept_goals[i % len(dept_goals)]
+        kpis.append(
+            Goal(level=Goal.Level.INDIVIDUAL, title=f"个人KPI {i}", owner_id=pk,
+                 department_id=dept, parent=parent, weight=Decimal(1), **measure_fields(i),
+                 **common)
+        )  # fmt: skip
+        i += 1
+    Goal.objects.bulk_create(kpis, batch_size=2000)
+    total = Goal.objects.filter(strategy_map=smap).count()
+    print(f"strategy map of {total} goals built")
+
+    out["goal_tree_queries"] = queries(reverse("goals:tree", kwargs={"pk": smap.pk}))
+    loaded = list(selectors.visible_goals(user=gm, strategy_map=smap))
+    today = datetime.date(2026, 7, 1)
+    timings, load_timings = [], []
+    for _ in range(7):
+        started = time.perf_counter()
+        nodes = selectors.compute_nodes(loaded, today=today)
+        timings.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        selectors.tree_progress(user=gm, strategy_map=smap, today=today)
+        load_timings.append((time.perf_counter() - started) * 1000)
+    assert len(nodes) == total
+    out["goal_rollup_ms"] = round(statistics.median(timings), 2)
+    out["goal_tree_load_ms"] = round(statistics.median(load_timings), 2)
+    print(
+        f"goals: roll-up of {total} in {out['goal_rollup_ms']} ms "
+        f"(with loading {out['goal_tree_load_ms']} ms), tree page "
+        f"{out['goal_tree_queries']} queries"
+    )
 
 
 def reset_database(url: str) -> None:

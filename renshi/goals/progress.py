@@ -12,7 +12,7 @@ not format 10,000 strings nobody reads.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -144,12 +144,28 @@ T_PACE_BEHIND = _("%(ratio)s < %(threshold)s: %(status)s")
 # --- own progress of a measured goal --------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class Progress:
-    """A progress value (fraction, uncapped; None = no progress) and how it was computed."""
+    """A progress value (fraction, uncapped; None = no progress) and how it was computed.
 
-    value: Decimal | None
-    trace: tuple[Step, ...] = ()
+    ``trace`` is built when first read (``explain(argument)``): the engine computes 10,000
+    values in a few dozen milliseconds and explains only the ones a page shows."""
+
+    __slots__ = ("_argument", "_explain", "_trace", "value")
+
+    def __init__(
+        self, value: Decimal | None, trace: Iterable[Step] = (), explain=None, argument=None
+    ):
+        self.value = value
+        self._explain = explain
+        self._argument = argument
+        self._trace: tuple[Step, ...] | None = None if explain is not None else tuple(trace)
+
+    @property
+    def trace(self) -> tuple[Step, ...]:
+        if self._trace is None:
+            self._trace = tuple(self._explain(self._argument))
+            self._explain = self._argument = None
+        return self._trace
 
     @property
     def percent(self) -> str:
@@ -158,8 +174,107 @@ class Progress:
     def trace_text(self) -> list[str]:
         return render_trace(self.trace)
 
+    def __repr__(self) -> str:
+        return f"Progress({self.value!r})"
+
 
 NO_PROGRESS = Progress(None, ())
+
+
+def _own(
+    title: str,
+    direction: str,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    actual: Decimal | None,
+    low: Decimal | None,
+    high: Decimal | None,
+    steps: list[Step] | None,
+) -> Decimal | None:
+    """The own-progress rule; appends the explanation to ``steps`` unless it is None."""
+    if actual is None:
+        if steps is not None:
+            steps.append(Step(T_NO_ACTUAL, {"title": title}))
+        return None
+    if direction == RANGE:
+        return _range(title, actual, low, high, steps)
+    if target is None:
+        if steps is not None:
+            steps.append(Step(T_NO_TARGET, {"title": title}))
+        return None
+    if baseline is None:
+        if direction == LOWER:
+            if steps is not None:
+                steps.append(Step(T_LOWER_NEEDS_BASELINE, {"title": title}))
+            return None
+        baseline = ZERO
+        if steps is not None:
+            steps.append(Step(T_NO_BASELINE, {"title": title}))
+    span = target - baseline
+    if span == 0:
+        met = actual <= target if direction == LOWER else actual >= target
+        if steps is not None:
+            template = T_FLAT_MET if met else T_FLAT_MISSED
+            params = {"title": title, "target": Num(target), "actual": Num(actual)}
+            steps.append(Step(template, params))
+        return ONE if met else ZERO
+    value = (actual - baseline) / span
+    if steps is not None:
+        params = {"title": title, "actual": Num(actual), "baseline": Num(baseline)}
+        params.update(target=Num(target), result=Pct(value))
+        steps.append(Step(T_MEASURED, params))
+    return value
+
+
+def _range(
+    title: str,
+    actual: Decimal,
+    low: Decimal | None,
+    high: Decimal | None,
+    steps: list[Step] | None,
+) -> Decimal | None:
+    if low is None or high is None:
+        if steps is not None:
+            steps.append(Step(T_NO_RANGE, {"title": title}))
+        return None
+    if low > high:
+        value, template = None, T_BAD_RANGE
+    elif low <= actual <= high:
+        value, template = ONE, T_IN_RANGE
+    elif high == low:
+        value, template = ZERO, T_POINT_RANGE
+    else:
+        width = high - low
+        distance = low - actual if actual < low else actual - high
+        value = max(ZERO, ONE - distance / width)
+        template = T_OUT_RANGE
+    if steps is not None:
+        params = {"title": title, "actual": Num(actual), "low": Num(low), "high": Num(high)}
+        if template is T_OUT_RANGE:
+            params.update(distance=Num(distance), width=Num(width), result=Pct(value))
+        steps.append(Step(template, params))
+    return value
+
+
+def _own_steps(args: tuple) -> list[Step]:
+    steps: list[Step] = []
+    _own(*args, steps)
+    return steps
+
+
+def _goal_steps(goal: Any) -> list[Step]:
+    steps: list[Step] = []
+    _own(
+        goal.title,
+        goal.direction,
+        goal.baseline,
+        goal.target,
+        goal.actual,
+        goal.range_low,
+        goal.range_high,
+        steps,
+    )
+    return steps
 
 
 def own_progress(
@@ -181,71 +296,23 @@ def own_progress(
       units of the range's width (one width outside = 0 %), never below 0.
     * no actual → no progress (None), not 0.
     """
-    if actual is None:
-        return Progress(None, (Step(T_NO_ACTUAL, {"title": title}),))
-    if direction == RANGE:
-        return _range_progress(title, actual, range_low, range_high)
-    if target is None:
-        return Progress(None, (Step(T_NO_TARGET, {"title": title}),))
-    steps: list[Step] = []
-    if baseline is None:
-        if direction == LOWER:
-            return Progress(None, (Step(T_LOWER_NEEDS_BASELINE, {"title": title}),))
-        baseline = ZERO
-        steps.append(Step(T_NO_BASELINE, {"title": title}))
-    span = target - baseline
-    if span == 0:
-        met = actual <= target if direction == LOWER else actual >= target
-        template = T_FLAT_MET if met else T_FLAT_MISSED
-        steps.append(Step(template, {"title": title, "target": Num(target), "actual": Num(actual)}))
-        return Progress(ONE if met else ZERO, tuple(steps))
-    value = (actual - baseline) / span
-    steps.append(
-        Step(
-            T_MEASURED,
-            {
-                "title": title,
-                "actual": Num(actual),
-                "baseline": Num(baseline),
-                "target": Num(target),
-                "result": Pct(value),
-            },
-        )
-    )
-    return Progress(value, tuple(steps))
-
-
-def _range_progress(
-    title: str, actual: Decimal, low: Decimal | None, high: Decimal | None
-) -> Progress:
-    if low is None or high is None:
-        return Progress(None, (Step(T_NO_RANGE, {"title": title}),))
-    params: dict[str, Any] = {"title": title, "actual": Num(actual), "low": Num(low)}
-    params["high"] = Num(high)
-    if low > high:
-        return Progress(None, (Step(T_BAD_RANGE, params),))
-    if low <= actual <= high:
-        return Progress(ONE, (Step(T_IN_RANGE, params),))
-    width = high - low
-    if width == 0:
-        return Progress(ZERO, (Step(T_POINT_RANGE, params),))
-    distance = low - actual if actual < low else actual - high
-    value = max(ZERO, ONE - distance / width)
-    params.update(distance=Num(distance), width=Num(width), result=Pct(value))
-    return Progress(value, (Step(T_OUT_RANGE, params),))
+    args = (title, direction, baseline, target, actual, range_low, range_high)
+    return Progress(_own(*args, None), explain=_own_steps, argument=args)
 
 
 def goal_own_progress(goal: Any) -> Progress:
     """``own_progress`` of anything with a Goal's fields (a model instance or a row)."""
-    return own_progress(
-        title=goal.title,
-        direction=goal.direction,
-        baseline=goal.baseline,
-        target=goal.target,
-        actual=goal.actual,
-        range_low=goal.range_low,
-        range_high=goal.range_high,
+    value = _own(
+        goal.title,
+        goal.direction,
+        goal.baseline,
+        goal.target,
+        goal.actual,
+        goal.range_low,
+        goal.range_high,
+        None,
     )
+    return Progress(value, explain=_goal_steps, argument=goal)
 
 
 def is_measured(goal: Any) -> bool:
@@ -260,10 +327,20 @@ def is_measured(goal: Any) -> bool:
 # --- roll-up --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+LEAF: tuple = ()  # the children of a leaf (shared, never modified)
+
+
+@dataclass(slots=True)
 class RollupInput:
     """One goal of a tree: its id, its parent's id (None or an id outside the set = a root),
-    its weight in the parent's roll-up, its own progress and whether it has its own measure."""
+    its weight in the parent's roll-up, its own progress and whether it has its own measure.
+
+    ``rollup`` fills in the rest (any object with these attributes will do; the selectors'
+    GoalNode is one):
+    * ``from_children`` — the weighted, capped roll-up of its children (None for a leaf);
+    * ``progress`` — the goal's displayed progress: its own measure when it has one (the
+      measured actual wins), otherwise ``from_children``. Uncapped;
+    * ``children`` — the child nodes."""
 
     id: int
     parent_id: int | None
@@ -271,129 +348,126 @@ class RollupInput:
     own: Progress
     measured: bool
     title: str = ""
+    from_children: Progress | None = None
+    progress: Progress | None = None
+    children: list | tuple = LEAF
 
 
-@dataclass(slots=True)
-class RollupResult:
-    """The progress of one goal in a tree.
-
-    * ``own`` — from its own measure (uncapped; None without a measure);
-    * ``from_children`` — the weighted, capped roll-up of its children (None for a leaf or
-      when no child has progress);
-    * ``progress`` — the goal's displayed progress: its own measure when it has one (the
-      measured actual wins), otherwise ``from_children``. Uncapped.
-    """
-
-    id: int
-    own: Progress
-    from_children: Progress | None
-    progress: Progress
-    child_ids: list[int] = field(default_factory=list)
-
-
-def rollup(nodes: Iterable[RollupInput], *, cap: Decimal = ROLLUP_CAP) -> dict[int, RollupResult]:
-    """Roll progress up a forest (docs/goals.md, "Roll-up").
+def rollup(nodes: Iterable[Any], *, cap: Decimal = ROLLUP_CAP) -> dict[int, Any]:
+    """Roll progress up a forest (docs/goals.md, "Roll-up"); returns the nodes by id.
 
     parent = Σ(weight × clamp(child progress, 0, cap)) / Σ weight over the children that have
     progress; weights need not add up to 1; a zero total weight gives no progress. A child's
     value in the roll-up is its displayed progress (own measure, else its own roll-up).
     Iterative and O(n): children are visited before parents in reverse breadth-first order.
     """
-    by_id: dict[int, RollupInput] = {}
+    by_id: dict[int, Any] = {}
     for node in nodes:
+        node.children = LEAF
         by_id[node.id] = node
-    children: dict[int | None, list[int]] = defaultdict(list)
-    roots: list[int] = []
+    roots = []
     for node in by_id.values():
-        if node.parent_id is not None and node.parent_id in by_id:
-            children[node.parent_id].append(node.id)
+        parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+        if parent is None:
+            roots.append(node)
+        elif parent.children is LEAF:
+            parent.children = [node]
         else:
-            roots.append(node.id)
-    order: list[int] = []
+            parent.children.append(node)
+    order = []
     queue = deque(roots)
     while queue:
-        pk = queue.popleft()
-        order.append(pk)
-        queue.extend(children.get(pk, ()))
-    results: dict[int, RollupResult] = {}
-    for pk in reversed(order):
-        node = by_id[pk]
-        kids = children.get(pk, [])
-        from_children = _combine(node, kids, by_id, results, cap) if kids else None
-        results[pk] = _result(node, from_children, kids)
-    # goals in a loop of parent links (never reached from a root): own progress only
-    for pk, node in by_id.items():
-        if pk not in results:
-            trace = (*node.own.trace, Step(T_CYCLE, {"title": node.title}))
-            own = Progress(node.own.value, trace)
-            results[pk] = RollupResult(pk, own, None, own, [])
-    return results
+        node = queue.popleft()
+        order.append(node)
+        queue.extend(node.children)
+    for node in reversed(order):
+        if node.children:
+            _combine(node, cap)
+        else:
+            node.from_children = None
+            node.progress = node.own
+    if len(order) != len(by_id):  # goals in a loop of parent links: own progress only
+        reached = {node.id for node in order}
+        for node in by_id.values():
+            if node.id not in reached:
+                node.children = LEAF
+                node.from_children = None
+                node.progress = Progress(node.own.value, explain=_cycle_steps, argument=node)
+    return by_id
 
 
-def _combine(
-    node: RollupInput,
-    kids: list[int],
-    by_id: Mapping[int, RollupInput],
-    results: Mapping[int, RollupResult],
-    cap: Decimal,
-) -> Progress | None:
+def _cycle_steps(node: Any) -> list[Step]:
+    return [*node.own.trace, Step(T_CYCLE, {"title": node.title})]
+
+
+def _combine(node: Any, cap: Decimal) -> None:
+    total_weight = ZERO
+    weighted = ZERO
+    counted_any = False
+    for kid in node.children:
+        value = kid.progress.value
+        if value is None:
+            continue
+        counted_any = True
+        if value > cap:
+            value = cap
+        elif value < ZERO:
+            value = ZERO
+        total_weight += kid.weight
+        weighted += kid.weight * value
+    value = weighted / total_weight if counted_any and total_weight != 0 else None
+    from_children = Progress(value, explain=_combine_steps, argument=(node, cap))
+    node.from_children = from_children
+    if node.measured:
+        node.progress = Progress(node.own.value, explain=_own_wins_steps, argument=node)
+    elif value is None:
+        node.progress = from_children
+    else:
+        node.progress = Progress(value, explain=_from_children_steps, argument=node)
+
+
+def _combine_steps(argument: tuple) -> list[Step]:
+    node, cap = argument
     pairs: list[tuple[Decimal, Decimal]] = []
     steps: list[Step] = []
     total_weight = ZERO
-    weighted = ZERO
-    for kid in kids:
-        value = results[kid].progress.value
+    for kid in node.children:
+        value = kid.progress.value
         if value is None:
             continue
-        weight = by_id[kid].weight
         counted = value
         if value > cap:
             counted = cap
-            steps.append(
-                Step(
-                    T_ROLLUP_CAPPED,
-                    {"title": by_id[kid].title, "capped": Pct(cap), "value": Pct(value)},
-                )
-            )
+            params = {"title": kid.title, "capped": Pct(cap), "value": Pct(value)}
+            steps.append(Step(T_ROLLUP_CAPPED, params))
         elif value < ZERO:
             counted = ZERO
-            steps.append(Step(T_ROLLUP_FLOORED, {"title": by_id[kid].title, "value": Pct(value)}))
-        pairs.append((weight, counted))
-        total_weight += weight
-        weighted += weight * counted
+            steps.append(Step(T_ROLLUP_FLOORED, {"title": kid.title, "value": Pct(value)}))
+        pairs.append((kid.weight, counted))
+        total_weight += kid.weight
     if not pairs:
-        return Progress(None, (Step(T_ROLLUP_NONE),))
+        return [Step(T_ROLLUP_NONE)]
     if total_weight == 0:
         steps.append(Step(T_ROLLUP_ZERO_WEIGHT))
-        return Progress(None, tuple(steps))
-    value = weighted / total_weight
-    steps.append(
-        Step(T_ROLLUP, {"terms": Terms(pairs), "total": Num(total_weight), "result": Pct(value)})
-    )
-    return Progress(value, tuple(steps))
+        return steps
+    result = node.from_children.value
+    params = {"terms": Terms(pairs), "total": Num(total_weight), "result": Pct(result)}
+    steps.append(Step(T_ROLLUP, params))
+    return steps
 
 
-def _result(node: RollupInput, from_children: Progress | None, kids: list[int]) -> RollupResult:
-    if not node.measured and from_children is not None and from_children.value is None:
-        return RollupResult(
-            node.id, node.own, from_children, Progress(None, from_children.trace), kids
-        )
-    if node.measured or from_children is None:
-        progress = node.own
-        if node.measured and from_children is not None:
-            note = Step(
-                T_OWN_WINS,
-                {
-                    "title": node.title,
-                    "own": Pct(node.own.value),
-                    "children": Pct(from_children.value),
-                },
-            )
-            progress = Progress(node.own.value, (*node.own.trace, note))
-    else:
-        note = Step(T_FROM_CHILDREN, {"title": node.title, "result": Pct(from_children.value)})
-        progress = Progress(from_children.value, (*from_children.trace, note))
-    return RollupResult(node.id, node.own, from_children, progress, kids)
+def _own_wins_steps(node: Any) -> list[Step]:
+    params = {
+        "title": node.title,
+        "own": Pct(node.own.value),
+        "children": Pct(node.from_children.value),
+    }
+    return [*node.own.trace, Step(T_OWN_WINS, params)]
+
+
+def _from_children_steps(node: Any) -> list[Step]:
+    params = {"title": node.title, "result": Pct(node.from_children.value)}
+    return [*node.from_children.trace, Step(T_FROM_CHILDREN, params)]
 
 
 # --- pace -----------------------------------------------------------------------------------
@@ -419,12 +493,39 @@ PACE_COLOURS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Pace:
-    status: str
-    elapsed: Decimal | None = None
-    ratio: Decimal | None = None
-    trace: tuple[Step, ...] = ()
+    """A pace status with the elapsed share and the ratio; ``trace`` built when first read."""
+
+    __slots__ = (
+        "_trace",
+        "at_risk",
+        "deadline",
+        "elapsed",
+        "on_track",
+        "progress",
+        "ratio",
+        "start",
+        "status",
+        "today",
+    )
+
+    def __init__(self, status, elapsed, ratio, progress, start, deadline, today, on_track, at_risk):
+        self.status = status
+        self.elapsed = elapsed
+        self.ratio = ratio
+        self.progress = progress
+        self.start = start
+        self.deadline = deadline
+        self.today = today
+        self.on_track = on_track
+        self.at_risk = at_risk
+        self._trace = None
+
+    @property
+    def trace(self) -> tuple[Step, ...]:
+        if self._trace is None:
+            self._trace = tuple(_pace_steps(self))
+        return self._trace
 
     @property
     def label(self):
@@ -436,6 +537,9 @@ class Pace:
 
     def trace_text(self) -> list[str]:
         return render_trace(self.trace)
+
+    def __repr__(self) -> str:
+        return f"Pace({self.status!r})"
 
 
 class Label:
@@ -459,6 +563,73 @@ def elapsed_share(start: datetime.date, deadline: datetime.date, today: datetime
     return min(ONE, max(ZERO, share))
 
 
+def _status(
+    progress: Decimal | None,
+    start: datetime.date,
+    deadline: datetime.date,
+    today: datetime.date,
+    on_track: Decimal,
+    at_risk: Decimal,
+) -> tuple[str, Decimal | None, Decimal | None]:
+    if today < start:
+        return NOT_STARTED, None, None
+    if progress is None:
+        return NO_DATA, None, None
+    if progress >= ONE:
+        return DONE, None, None
+    elapsed = elapsed_share(start, deadline, today)
+    if elapsed == 0:
+        return ON_TRACK, elapsed, None
+    ratio = progress / elapsed
+    if ratio >= on_track:
+        return ON_TRACK, elapsed, ratio
+    if ratio >= at_risk:
+        return AT_RISK, elapsed, ratio
+    return BEHIND, elapsed, ratio
+
+
+def _pace_steps(pace: Pace) -> list[Step]:
+    status, progress, elapsed, ratio = pace.status, pace.progress, pace.elapsed, pace.ratio
+    start, deadline, today = pace.start, pace.deadline, pace.today
+    if status == NOT_STARTED:
+        return [Step(T_PACE_NOT_STARTED, {"start": start, "today": today})]
+    if status == NO_DATA:
+        return [Step(T_PACE_NO_DATA)]
+    if status == DONE:
+        return [Step(T_PACE_DONE, {"progress": Pct(progress)})]
+    period = max((deadline - start).days, 0)
+    steps = [
+        Step(
+            T_PACE_ELAPSED,
+            {
+                "today": today,
+                "start": start,
+                "deadline": deadline,
+                "days": min(max((today - start).days, 0), period),
+                "period": period,
+                "elapsed": Pct(elapsed),
+            },
+        )
+    ]
+    if ratio is None:
+        steps.append(Step(T_PACE_AT_START))
+        return steps
+    steps.append(
+        Step(
+            T_PACE_RATIO, {"progress": Pct(progress), "elapsed": Pct(elapsed), "ratio": Num2(ratio)}
+        )
+    )
+    if status == ON_TRACK:
+        threshold, template = pace.on_track, T_PACE_STATUS
+    elif status == AT_RISK:
+        threshold, template = pace.at_risk, T_PACE_STATUS
+    else:
+        threshold, template = pace.at_risk, T_PACE_BEHIND
+    params = {"ratio": Num2(ratio), "threshold": Num2(threshold), "status": Label(status)}
+    steps.append(Step(template, params))
+    return steps
+
+
 def pace(
     *,
     progress: Decimal | None,
@@ -470,53 +641,12 @@ def pace(
 ) -> Pace:
     """The pace status of a goal (docs/goals.md, "Pace").
 
-    Before the start: not started. Progress ≥ 100 %: done. No progress: no data. Otherwise
+    Before the start: not started. No progress: no data. Progress ≥ 100 %: done. Otherwise
     ratio = progress ÷ elapsed share; on track if ratio ≥ on_track, at risk if ≥ at_risk,
     else behind. At the very start (elapsed 0) a goal is on track.
     """
-    if today < start:
-        return Pace(
-            NOT_STARTED, trace=(Step(T_PACE_NOT_STARTED, {"start": start, "today": today}),)
-        )
-    if progress is None:
-        return Pace(NO_DATA, trace=(Step(T_PACE_NO_DATA),))
-    if progress >= ONE:
-        return Pace(DONE, trace=(Step(T_PACE_DONE, {"progress": Pct(progress)}),))
-    elapsed = elapsed_share(start, deadline, today)
-    steps = [
-        Step(
-            T_PACE_ELAPSED,
-            {
-                "today": today,
-                "start": start,
-                "deadline": deadline,
-                "days": min(max((today - start).days, 0), max((deadline - start).days, 0)),
-                "period": max((deadline - start).days, 0),
-                "elapsed": Pct(elapsed),
-            },
-        )
-    ]
-    if elapsed == 0:
-        steps.append(Step(T_PACE_AT_START))
-        return Pace(ON_TRACK, elapsed, None, tuple(steps))
-    ratio = progress / elapsed
-    steps.append(
-        Step(
-            T_PACE_RATIO, {"progress": Pct(progress), "elapsed": Pct(elapsed), "ratio": Num2(ratio)}
-        )
-    )
-    if ratio >= on_track:
-        status, threshold, template = ON_TRACK, on_track, T_PACE_STATUS
-    elif ratio >= at_risk:
-        status, threshold, template = AT_RISK, at_risk, T_PACE_STATUS
-    else:
-        status, threshold, template = BEHIND, at_risk, T_PACE_BEHIND
-    steps.append(
-        Step(
-            template, {"ratio": Num2(ratio), "threshold": Num2(threshold), "status": Label(status)}
-        )
-    )
-    return Pace(status, elapsed, ratio, tuple(steps))
+    status, elapsed, ratio = _status(progress, start, deadline, today, on_track, at_risk)
+    return Pace(status, elapsed, ratio, progress, start, deadline, today, on_track, at_risk)
 
 
 class Num2:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -82,21 +82,30 @@ def pace_thresholds(*, user: Any) -> tuple[Decimal, Decimal]:
 # --- trees with progress --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class GoalNode:
-    """A goal with its computed progress and pace, and its visible children."""
+    """A goal with its computed progress and pace, and its visible children.
+
+    ``own``: from its own measure; ``from_children``: the weighted, capped roll-up of its
+    visible children (None for a leaf); ``progress``: what the goal shows (own measure wins,
+    else the roll-up); ``pace``: against the elapsed share of its period. Each has ``trace``."""
 
     goal: Goal
+    id: int
+    parent_id: int | None
+    weight: Decimal
+    measured: bool
+    title: str
     own: engine.Progress
-    from_children: engine.Progress | None
-    progress: engine.Progress
-    pace: engine.Pace
-    children: list[GoalNode] = field(default_factory=list)
+    from_children: engine.Progress | None = None
+    progress: engine.Progress | None = None
+    pace: engine.Pace | None = None
+    children: list[GoalNode] | tuple = ()
     depth: int = 0
 
     @property
     def pk(self) -> int:
-        return self.goal.pk
+        return self.id
 
     @property
     def has_children(self) -> bool:
@@ -143,41 +152,23 @@ def compute_nodes(
 ) -> dict[int, GoalNode]:
     """Progress and pace of already loaded goals (no queries): the roll-up runs over the
     parent links among ``goals``; a goal whose parent is not among them is a root."""
-    goals = list(goals)
-    inputs = [
-        engine.RollupInput(
-            id=g.pk,
-            parent_id=g.parent_id,
-            weight=g.weight,
-            own=engine.goal_own_progress(g),
-            measured=engine.is_measured(g),
-            title=g.title,
-        )
+    own_progress, is_measured, pace = engine.goal_own_progress, engine.is_measured, engine.pace
+    nodes = [
+        GoalNode(g, g.pk, g.parent_id, g.weight, is_measured(g), g.title, own_progress(g))
         for g in goals
     ]
-    results = engine.rollup(inputs)
-    nodes: dict[int, GoalNode] = {}
-    for g in goals:
-        r = results[g.pk]
-        nodes[g.pk] = GoalNode(
-            goal=g,
-            own=r.own,
-            from_children=r.from_children,
-            progress=r.progress,
-            pace=engine.pace(
-                progress=r.progress.value,
-                start=g.start_date,
-                deadline=g.deadline,
-                today=today,
-                on_track=on_track,
-                at_risk=at_risk,
-            ),
+    by_id = engine.rollup(nodes)
+    for node in nodes:
+        g = node.goal
+        node.pace = pace(
+            progress=node.progress.value,
+            start=g.start_date,
+            deadline=g.deadline,
+            today=today,
+            on_track=on_track,
+            at_risk=at_risk,
         )
-    for g in goals:
-        parent = nodes.get(g.parent_id) if g.parent_id else None
-        if parent is not None:
-            parent.children.append(nodes[g.pk])
-    return nodes
+    return by_id
 
 
 LEVEL_ORDER = {Goal.Level.COMPANY: 0, Goal.Level.DEPARTMENT: 1, Goal.Level.INDIVIDUAL: 2}
@@ -209,7 +200,8 @@ def tree_progress(
     goals = list(visible_goals(user=user, strategy_map=strategy_map))
     nodes = compute_nodes(goals, today=today, on_track=on_track, at_risk=at_risk)
     for node in nodes.values():
-        node.children.sort(key=_sort_key)
+        if node.children:
+            node.children.sort(key=_sort_key)
     if root is not None:
         root_id = root if isinstance(root, int) else root.pk
         roots = [nodes[root_id]] if root_id in nodes else []
