@@ -375,3 +375,12 @@ def test_smart_report_page_lists_problems_in_constant_queries(client_for, world,
     many, response = count_queries(client, url)
     assert html(response).count("<tr data-goal=") == 22
     assert many == few
+
+
+def test_numbers_show_without_trailing_zeros_or_exponents(client_for, world, goal_world):
+    goal = goal_world.dg_prod
+    Goal.objects.filter(pk=goal.pk).update(weight=D(10), baseline=D("1.5"))
+    body = html(client_for("gm").get(detail_url(goal)))
+    target = re.search(r'data-testid="target">([^<]*)<', body).group(1)
+    assert target == "1000"
+    assert "1E+1" not in body and "1.5000" not in body
