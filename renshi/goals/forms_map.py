@@ -47,9 +47,9 @@ class StrategyMapForm(BootstrapMixin, forms.ModelForm):
 
 class PerspectiveRenameForm(BootstrapMixin, forms.Form):
     perspective = forms.ModelChoiceField(
-        queryset=Perspective.objects.none(), label=_("perspective")
+        queryset=Perspective.objects.none(), label=_("Perspective")
     )
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
 
     def __init__(self, *args, user, strategy_map: StrategyMap, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,8 +68,8 @@ def _objectives(user, strategy_map: StrategyMap):
 
 
 class LinkForm(BootstrapMixin, forms.Form):
-    cause = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("cause"))
-    effect = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("effect"))
+    cause = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("Cause"))
+    effect = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("Effect"))
 
     def __init__(self, *args, user, strategy_map: StrategyMap, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,8 +89,8 @@ class LinkDeleteForm(forms.Form):
 
 
 class SuccessFactorForm(BootstrapMixin, forms.Form):
-    goal = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("objective"))
-    text = forms.CharField(label=_("key success factor"), max_length=300)
+    goal = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("Objective"))
+    text = forms.CharField(label=_("Key success factor"), max_length=300)
 
     def __init__(self, *args, user, strategy_map: StrategyMap, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +113,10 @@ class TreeFilterForm(BootstrapMixin, forms.Form):
     optional goal to drill down to. An id outside the user's scope is "not a valid choice"."""
 
     department = forms.ModelChoiceField(
-        queryset=Department.objects.none(), required=False, label=_("department")
+        queryset=Department.objects.none(),
+        required=False,
+        label=_("Department"),
+        empty_label=_("All departments"),
     )
     root = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
@@ -127,14 +130,14 @@ class TreeFilterForm(BootstrapMixin, forms.Form):
 
 class PaceSettingsForm(BootstrapMixin, forms.Form):
     on_track = forms.DecimalField(
-        label=_("on track from"),
+        label=_("On track from"),
         max_digits=5,
         decimal_places=3,
         min_value=Decimal("0.001"),
         help_text=_("progress ÷ elapsed share at or above this value is on track (e.g. 0.9)"),
     )
     at_risk = forms.DecimalField(
-        label=_("at risk from"),
+        label=_("At risk from"),
         max_digits=5,
         decimal_places=3,
         min_value=Decimal("0.001"),
