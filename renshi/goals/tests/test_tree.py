@@ -232,3 +232,21 @@ def test_tree_page_query_count_does_not_grow_with_goals(world, goal_world, clien
     _add_goals(world, goal_world, 40)
     assert count() == small
     assert small <= 12
+
+
+def test_a_big_tree_opens_two_levels_and_loads_the_rest_on_demand(
+    world, goal_world, client_for, monkeypatch
+):
+    from renshi.goals import views_map
+
+    monkeypatch.setattr(views_map, "TREE_FULL_LIMIT", 5)  # the seeds' tree has 10 goals
+    url = reverse("goals:tree", kwargs={"pk": goal_world.strategy_map.pk})
+    html = client_for("gm").get(url).content.decode()
+    assert f'data-goal="{goal_world.dg_sales.pk}"' in html
+    assert f'data-goal="{goal_world.kpi_east.pk}"' not in html
+    assert f'data-expand="{goal_world.dg_sales.pk}"' in html
+    assert f'href="?root={goal_world.dg_sales.pk}"' in html  # works without JavaScript too
+    expanded = client_for("gm").get(
+        url, {"root": goal_world.dg_sales.pk}, headers={"HX-Request": "true"}
+    )
+    assert f'data-goal="{goal_world.kpi_east.pk}"' in expanded.content.decode()
