@@ -19,7 +19,7 @@ Workflow of ``Goal.status`` (only these services change it)::
 
 Edits: the goal's editors edit it while it is not closed; the owner edits their own goal while
 it is proposed or returned (their proposal), never once it is active.
-Actuals: editors record the actual of any open goal; the owner reports the actual of their own
+Actuals: editors record the actual of an active goal; the owner reports the actual of their own
 active goal when no metric feeds it (``metric_key`` empty). The change log keeps who did it.
 """
 
@@ -514,7 +514,8 @@ def available_actions(*, actor: Any, goal: Goal) -> list[str]:
 
 
 def can_record_actual(actor: Any, goal: Goal) -> bool:
-    if goal.status == Goal.Status.CLOSED:
+    """Actuals are recorded on active goals only (a proposal has nothing to measure yet)."""
+    if goal.status != Goal.Status.ACTIVE:
         return False
     if access.can(actor, access.CHANGE, goal):
         return True
@@ -525,8 +526,8 @@ def can_record_actual(actor: Any, goal: Goal) -> bool:
 def goal_record_actual(
     *, actor: Any, goal: Goal, actual: Decimal | None, version: int | None
 ) -> Goal:
-    """Record the current actual of a goal (editors; or the owner of an active goal that no
-    metric feeds). Progress and pace are computed from it, never typed in."""
+    """Record the current actual of an active goal (editors; or its owner when no metric feeds
+    it). Progress and pace are computed from it, never typed in."""
     goal = _locked(goal)
     access.ensure(actor, access.VIEW, goal)
     _require_open(goal)

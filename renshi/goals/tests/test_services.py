@@ -792,3 +792,13 @@ def test_empty_comment_refused(world, goal_world):
     with pytest.raises(ValidationError):
         services.comment_add(actor=world.users["emp_east"], goal=goal_world.kpi_east, body=" ")
     assert not GoalComment.objects.exists()
+
+
+def test_no_actual_on_a_proposal(world, goal_world):
+    goal = propose(world, goal_world)
+    before = snapshot(goal)
+    with pytest.raises(PermissionDenied):
+        services.goal_record_actual(
+            actor=world.users["head_east"], goal=goal, actual=D(3), version=goal.version
+        )
+    assert snapshot(goal) == before
