@@ -221,6 +221,12 @@ def goal_changes(request: HttpRequest, pk: int) -> HttpResponse:
 # --- create and edit ------------------------------------------------------------------------------
 
 
+OUT_OF_REACH = gettext_lazy(
+    "You could not edit this goal once created (its department or owner is outside your scope, "
+    "or it would be your own): choose another department or owner."
+)
+
+
 def _form_page(request, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return render(request, "goals/goal_form.html", context, status=status)
 
@@ -249,12 +255,16 @@ def goal_create(request: HttpRequest, map_pk: int) -> HttpResponse:
     )
     context = {"form": form, "strategy_map": strategy_map, "level": level, "goal": None}
     if request.method == "POST":
-        goal, status = _submit(
-            form,
-            lambda: services.goal_create(
-                actor=user, strategy_map=strategy_map, level=level, **form.service_data()
-            ),
-        )
+
+        def create() -> Goal:
+            try:
+                return services.goal_create(
+                    actor=user, strategy_map=strategy_map, level=level, **form.service_data()
+                )
+            except PermissionDenied as exc:  # e.g. a head naming themselves: nothing saved
+                raise ValidationError(OUT_OF_REACH) from exc
+
+        goal, status = _submit(form, create)
         if goal is not None:
             messages.success(request, _("Goal “%(title)s” was created.") % {"title": goal.title})
             return redirect(goal)

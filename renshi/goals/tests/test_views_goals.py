@@ -384,3 +384,29 @@ def test_numbers_show_without_trailing_zeros_or_exponents(client_for, world, goa
     target = re.search(r'data-testid="target">([^<]*)<', body).group(1)
     assert target == "1000"
     assert "1E+1" not in body and "1.5000" not in body
+
+
+def test_a_goal_out_of_ones_reach_is_a_form_error(client_for, world, goal_world):
+    """head_east may create department goals for sales_east, not one they are responsible
+    for themselves (they would not be able to edit it): the form says so, nothing is saved."""
+    count = Goal.objects.count()
+    create = reverse("goals:goal_create", kwargs={"map_pk": goal_world.strategy_map.pk})
+    response = client_for("head_east").post(
+        f"{create}?level=department",
+        {
+            "title": "华东营收",
+            "parent": goal_world.dg_sales.pk,
+            "department": world.departments["sales_east"].pk,
+            "owner": world.employees["head_east"].employee_no,
+            "measure": "营收",
+            "unit": "万元",
+            "direction": "higher",
+            "target": "30",
+            "weight": "1",
+            "start_date": "2026-01-01",
+            "deadline": "2026-12-31",
+        },
+    )
+    assert response.status_code == 422
+    assert "data-form-errors" in html(response)
+    assert Goal.objects.count() == count
