@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -101,8 +102,6 @@ def target_suggest(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def goal_url(goal: Goal) -> str:
-    from django.urls import reverse
-
     return reverse("goals:target_suggest", kwargs={"pk": goal.pk})
 
 
