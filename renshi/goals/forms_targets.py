@@ -49,6 +49,7 @@ class _MethodForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("prefix", self.method)
         super().__init__(*args, **kwargs)
+        self._style()
 
     def inputs(self) -> dict[str, Any]:
         """The raw inputs for the calculator (blank fields left out)."""
@@ -109,7 +110,9 @@ class ShareForm(_MethodForm):
 METHOD_FORMS = {f.method: f for f in (PipelineForm, HistoryForm, ShareForm)}
 
 
-class DecideForm(BootstrapMixin, forms.Form):
+class DecideForm(forms.Form):
+    """Parsed only (the page renders the accept and override buttons itself)."""
+
     ACCEPT, OVERRIDE = "accept", "override"
 
     decision = forms.ChoiceField(
