@@ -195,7 +195,7 @@ def _require_open(goal: Goal) -> None:
 
 def _locked(goal: Goal) -> Goal:
     return (
-        Goal.objects.select_for_update()
+        Goal.objects.select_for_update(of=("self",))  # PostgreSQL: no lock on outer joins
         .select_related("strategy_map", "owner", "department", "parent", "perspective")
         .get(pk=goal.pk)
     )
