@@ -124,6 +124,7 @@ T_ROLLUP = _("roll-up: (%(terms)s) / %(total)s = %(result)s")
 T_ROLLUP_CAPPED = _("%(title)s counts %(capped)s in the roll-up (capped from %(value)s)")
 T_ROLLUP_FLOORED = _("%(title)s counts 0.0%% in the roll-up (went back: %(value)s)")
 T_ROLLUP_ZERO_WEIGHT = _("roll-up: the children's weights add up to 0; no progress")
+T_ROLLUP_PROPOSAL = _("%(title)s is not approved yet; left out of the roll-up")
 T_ROLLUP_NONE = _("roll-up: no child has progress yet")
 T_OWN_WINS = _("%(title)s: its own measure counts (%(own)s); from children: %(children)s")
 T_FROM_CHILDREN = _("%(title)s: no own measure; progress from its children = %(result)s")
@@ -348,6 +349,7 @@ class RollupInput:
     own: Progress
     measured: bool
     title: str = ""
+    counts: bool = True  # False: a proposal not yet approved, left out of its parent's roll-up
     from_children: Progress | None = None
     progress: Progress | None = None
     children: list | tuple = LEAF
@@ -406,7 +408,7 @@ def _combine(node: Any, cap: Decimal) -> None:
     counted_any = False
     for kid in node.children:
         value = kid.progress.value
-        if value is None:
+        if value is None or not kid.counts:
             continue
         counted_any = True
         if value > cap:
@@ -433,6 +435,9 @@ def _combine_steps(argument: tuple) -> list[Step]:
     total_weight = ZERO
     for kid in node.children:
         value = kid.progress.value
+        if not kid.counts:
+            steps.append(Step(T_ROLLUP_PROPOSAL, {"title": kid.title}))
+            continue
         if value is None:
             continue
         counted = value
@@ -446,7 +451,7 @@ def _combine_steps(argument: tuple) -> list[Step]:
         pairs.append((kid.weight, counted))
         total_weight += kid.weight
     if not pairs:
-        return [Step(T_ROLLUP_NONE)]
+        return [*steps, Step(T_ROLLUP_NONE)]
     if total_weight == 0:
         steps.append(Step(T_ROLLUP_ZERO_WEIGHT))
         return steps

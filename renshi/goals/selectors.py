@@ -97,6 +97,7 @@ class GoalNode:
     measured: bool
     title: str
     own: engine.Progress
+    counts: bool = True  # approved (active or closed): counts in its parent's roll-up
     from_children: engine.Progress | None = None
     progress: engine.Progress | None = None
     pace: engine.Pace | None = None
@@ -143,6 +144,10 @@ def visible_goals(*, user: Any, strategy_map: StrategyMap) -> QuerySet:
     )
 
 
+# proposals (proposed, returned) show their own progress but do not move their parent's
+COUNTED_STATUSES = frozenset({Goal.Status.ACTIVE, Goal.Status.CLOSED})
+
+
 def compute_nodes(
     goals: Iterable[Goal],
     *,
@@ -153,8 +158,18 @@ def compute_nodes(
     """Progress and pace of already loaded goals (no queries): the roll-up runs over the
     parent links among ``goals``; a goal whose parent is not among them is a root."""
     own_progress, is_measured, pace = engine.goal_own_progress, engine.is_measured, engine.pace
+    counted = COUNTED_STATUSES
     nodes = [
-        GoalNode(g, g.pk, g.parent_id, g.weight, is_measured(g), g.title, own_progress(g))
+        GoalNode(
+            g,
+            g.pk,
+            g.parent_id,
+            g.weight,
+            is_measured(g),
+            g.title,
+            own_progress(g),
+            g.status in counted,
+        )
         for g in goals
     ]
     by_id = engine.rollup(nodes)

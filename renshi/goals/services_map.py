@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from renshi.core import access
-from renshi.core.concurrency import bump_version
+from renshi.core.concurrency import ConflictError, bump_version
 from renshi.org.models import Company
 from renshi.org.scope import get_scope
 
@@ -257,7 +257,11 @@ def pace_settings_update(
     if settings is None:
         settings = PaceSettings(company_id=company_id, on_track=on_track, at_risk=at_risk)
         settings.full_clean()
-        settings.save()
+        try:
+            with transaction.atomic():  # two first saves at once: the second one conflicts
+                settings.save()
+        except IntegrityError as exc:
+            raise ConflictError from exc
         return settings
     if actor is not None:
         access.ensure(actor, access.CHANGE, settings)

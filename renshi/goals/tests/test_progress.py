@@ -170,6 +170,15 @@ def test_children_without_progress_are_left_out():
     assert none[1].progress.value is None
 
 
+def test_a_proposal_does_not_move_its_parent():
+    # child 3 is a proposal at 100 %: only child 2 counts, 1 × 40 % / 1 = 40 %
+    proposal = node(3, 1, 1, "1")
+    proposal.counts = False
+    results = p.rollup([node(1, None, 1, None), node(2, 1, 1, "0.4"), proposal])
+    assert results[1].progress.value == D("0.4")
+    assert "g3 is not approved yet; left out of the roll-up" in results[1].progress.trace_text()
+
+
 def test_zero_total_weight_gives_no_progress():
     results = p.rollup([node(1, None, 1, None), node(2, 1, 0, "0.5"), node(3, 1, 0, "1")])
     assert results[1].progress.value is None

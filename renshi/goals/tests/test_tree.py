@@ -108,6 +108,14 @@ def test_a_roll_up_combines_what_the_viewer_may_see(world, goal_world):
     assert head["dg_sales"].progress.value == emp["dg_sales"].progress.value == D("0.5")
 
 
+def test_a_proposed_kpi_shows_its_progress_but_stays_out_of_the_roll_up(world, goal_world):
+    # kpi_east2 (100 %) becomes a proposal: dg_sales from children = kpi_east alone = 50 %
+    Goal.objects.filter(pk=goal_world.kpi_east2.pk).update(status=Goal.Status.PROPOSED)
+    nodes = by_key(goal_world, tree_for(world, goal_world, "head_sales"))
+    assert nodes["kpi_east2"].progress.value == 1
+    assert nodes["dg_sales"].from_children.value == D("0.5")
+
+
 def test_department_filter_and_drill_down(world, goal_world):
     sales = tree_for(world, goal_world, "vp1", department=world.departments["sales"])
     assert [n.goal.pk for n in sales.roots] == [goal_world.dg_sales.pk]
