@@ -80,7 +80,8 @@ def main() -> int:
         for path in sources():
             makemessages(path)
     memory: dict[tuple[str, str], polib.POEntry] = {}
-    for name in args.fill:
+    # the catalogs themselves are a translation memory: a msgid translated in one app is reused
+    for name in [*map(str, catalogs()), *args.fill]:
         for entry in polib.pofile(name):
             if entry.msgstr or entry.msgstr_plural:
                 memory[(entry.msgctxt or "", entry.msgid)] = entry

@@ -14,6 +14,7 @@ NAV_ITEMS: list[tuple[str, str, str | None]] = [
     (_("Roles"), "org:role_list", "org.assign_roles"),
     (_("Import employees"), "org:employee_import", "org.import_employees"),
     (_("Integration keys"), "api:key_list", "api.manage_keys"),
+    (_("My goals"), "goals:my_goals", "goals.view"),
     (_("Strategy map"), "goals:map_list", "goals.view"),
 ]
 

@@ -107,6 +107,7 @@ def map_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "board": board,
         "chart": _chart_data(board),
         "can_edit": can_edit,
+        "can_smart_report": access.has_perm(user, "goals.smart_report"),
         "is_bsc": strategy_map.mode == StrategyMap.Mode.BSC,
         "add_objective_url": _goal_create_url(strategy_map) if can_edit else None,
         "pace_labels": PACE_LABELS,
