@@ -201,6 +201,26 @@ def _locked(goal: Goal) -> Goal:
     )
 
 
+def _new_goal(*, actor: Any, strategy_map: StrategyMap, status: str, **fields: Any) -> Goal:
+    """An unsaved goal of the map with defaults: the map's period, weight 1, empty texts."""
+    weight = fields.pop("weight")
+    return Goal(
+        company_id=strategy_map.company_id,
+        strategy_map=strategy_map,
+        title=(fields.pop("title") or "").strip(),
+        measure=fields.pop("measure") or "",
+        unit=fields.pop("unit") or "",
+        description=fields.pop("description") or "",
+        metric_key=fields.pop("metric_key") or "",
+        weight=Decimal(1) if weight is None else weight,
+        start_date=fields.pop("start_date") or strategy_map.period_start,
+        deadline=fields.pop("deadline") or strategy_map.period_end,
+        status=status,
+        created_by=_user(actor),
+        **fields,
+    )
+
+
 # --- create, propose, edit -----------------------------------------------------------------------
 
 
@@ -234,29 +254,28 @@ def goal_create(
     ``actor=None`` is the bootstrap path (demo, tests): no permission checks."""
     if actor is not None:
         access.ensure(actor, access.VIEW, strategy_map)
-    goal = Goal(
-        company_id=strategy_map.company_id,
+    goal = _new_goal(
+        actor=actor,
         strategy_map=strategy_map,
         level=level,
-        title=(title or "").strip(),
+        status=Goal.Status.ACTIVE,
+        title=title,
         parent=parent,
         perspective=perspective,
         department=department,
         owner=owner,
-        measure=measure or "",
-        unit=unit or "",
+        measure=measure,
+        unit=unit,
         direction=direction,
         baseline=baseline,
         target=target,
         range_low=range_low,
         range_high=range_high,
-        weight=Decimal(1) if weight is None else weight,
-        start_date=start_date or strategy_map.period_start,
-        deadline=deadline or strategy_map.period_end,
-        description=description or "",
-        metric_key=metric_key or "",
-        status=Goal.Status.ACTIVE,
-        created_by=_user(actor),
+        weight=weight,
+        start_date=start_date,
+        deadline=deadline,
+        description=description,
+        metric_key=metric_key,
     )
     _validate(goal, actor)
     goal.save()
@@ -296,28 +315,28 @@ def goal_propose(
     owner = Employee.objects.select_related("department").get(pk=employee_id)
     if parent is None:
         raise ValidationError({"parent": _("Choose the goal your key result serves.")})
-    goal = Goal(
-        company_id=strategy_map.company_id,
+    goal = _new_goal(
+        actor=actor,
         strategy_map=strategy_map,
         level=Goal.Level.INDIVIDUAL,
-        title=(title or "").strip(),
+        status=Goal.Status.PROPOSED,
+        title=title,
         parent=parent,
+        perspective=None,
+        department=owner.department,
         owner=owner,
-        department_id=owner.department_id,
-        measure=measure or "",
-        unit=unit or "",
+        measure=measure,
+        unit=unit,
         direction=direction,
         baseline=baseline,
         target=target,
         range_low=range_low,
         range_high=range_high,
-        weight=Decimal(1) if weight is None else weight,
-        start_date=start_date or strategy_map.period_start,
-        deadline=deadline or strategy_map.period_end,
-        description=description or "",
-        metric_key=metric_key or "",
-        status=Goal.Status.PROPOSED,
-        created_by=_user(actor),
+        weight=weight,
+        start_date=start_date,
+        deadline=deadline,
+        description=description,
+        metric_key=metric_key,
     )
     _validate(goal, actor)
     goal.save()

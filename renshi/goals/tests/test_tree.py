@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from renshi.goals import progress as p
 from renshi.goals import selectors
@@ -46,9 +47,10 @@ def test_the_seeds_numbers(world, goal_world):
     # from children (3 × 50 % + 1 × 50 %) / 4 = 50 %
     assert nodes["obj_revenue"].progress.percent == "57.1%"
     assert nodes["obj_revenue"].from_children.value == D("0.5")
-    assert "roll-up: (3 × 50.0% + 1 × 50.0%) / 4 = 50.0%" in [
-        str(s) for s in nodes["obj_revenue"].from_children.trace
-    ]
+    trace = nodes["obj_revenue"].from_children.trace
+    assert "汇总：(3 × 50.0% + 1 × 50.0%) / 4 = 50.0%" in [str(s) for s in trace]  # zh-hans
+    with translation.override("en"):
+        assert "roll-up: (3 × 50.0% + 1 × 50.0%) / 4 = 50.0%" in [str(s) for s in trace]
     # obj_retention: (83 − 80) / (85 − 80) = 60 %; dg_downtime lower is better:
     # (1.5 − 2) / (1 − 2) = 50 %
     assert value["obj_retention"] == D("0.6") and value["dg_downtime"] == D("0.5")
