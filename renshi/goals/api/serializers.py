@@ -251,6 +251,17 @@ class GoalCreateInputSerializer(_GoalWriteFields):
     level = serializers.ChoiceField(choices=Goal.Level.choices)
 
 
+class GoalProposeInputSerializer(_GoalWriteFields):
+    """An employee proposes their own key result: the owner is the caller, the department
+    theirs; ``parent`` is the visible goal it serves (any department: OKR alignment)."""
+
+    strategy_map = _related(StrategyMap)
+    parent = _related(Goal)
+    perspective = None
+    department = None
+    owner = None
+
+
 class GoalUpdateInputSerializer(_GoalWriteFields):
     """PATCH: every field optional; ``version`` is the version the client read (or If-Match)."""
 

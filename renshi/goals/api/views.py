@@ -28,6 +28,7 @@ from .serializers import (
     GoalDetailOutputSerializer,
     GoalListFilterSerializer,
     GoalOutputSerializer,
+    GoalProposeInputSerializer,
     GoalTreeOutputSerializer,
     GoalUpdateInputSerializer,
     StrategyMapDetailOutputSerializer,
@@ -273,6 +274,18 @@ class GoalViewSet(viewsets.GenericViewSet):
         goal = services.goal_update(actor=request.user, goal=goal, version=version, **changes)
         goal = _goal_get(request.user, goal.pk)
         return Response(self._detail(request, goal), headers=_etag(goal))
+
+    @extend_schema(request=GoalProposeInputSerializer, responses={201: GoalDetailOutputSerializer})
+    @action(detail=False, methods=["post"], url_path="propose")
+    def propose(self, request):
+        """Propose one's own key result; it becomes active when the manager approves it."""
+        serializer = GoalProposeInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        goal = services.goal_propose(actor=request.user, **serializer.validated_data)
+        goal = _goal_get(request.user, goal.pk)
+        return Response(
+            self._detail(request, goal), status=status.HTTP_201_CREATED, headers=_etag(goal)
+        )
 
     @extend_schema(
         parameters=[

@@ -196,3 +196,28 @@ ROWS = [
         state=decide_state,
     ),
 ]
+
+
+def _goal_count(w):
+    from renshi.goals.models import Goal
+
+    goal_world_of(w)  # built before the "before" snapshot
+    return Goal.objects.count()
+
+
+def _proposal(w):
+    gw = goal_world_of(w)
+    return {"strategy_map": gw.strategy_map.pk, "parent": gw.obj_revenue.pk, "title": "矩阵提议"}
+
+
+# everyone of acme may propose their own key result; another company's ids are a 400
+ROWS.append(
+    Row(
+        "api:goals-propose",
+        expect(201, anon=ANON, other_gm=400),
+        method="POST",
+        json=True,
+        data=_proposal,
+        state=_goal_count,
+    )
+)

@@ -325,3 +325,38 @@ def test_suggestion_list_query_count(world, goal_world, api_for, django_assert_n
     add(10)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(client.get(url).json()["results"]) == 11
+
+
+def test_employee_proposes_own_key_result_through_the_api(world, goal_world, api_for):
+    body = {
+        "strategy_map": goal_world.strategy_map.pk,
+        "parent": goal_world.dg_sales.pk,
+        "title": "老客户复购",
+        "measure": "复购客户数",
+        "unit": "个",
+        "target": "5",
+    }
+    response = api_for("emp_east").post("/api/v1/goals/propose/", body, format="json")
+    assert response.status_code == 201, response.json()
+    goal = Goal.objects.get(pk=response.json()["id"])
+    assert goal.status == Goal.Status.PROPOSED
+    assert goal.owner == world.emp_east and goal.level == Goal.Level.INDIVIDUAL
+    # owner, department and status are not the caller's to choose
+    before = Goal.objects.count()
+    for extra in ({"owner": world.emp_east2.pk}, {"status": "active"}, {"department": 1}):
+        response = api_for("emp_east").post("/api/v1/goals/propose/", body | extra, format="json")
+        assert response.status_code == 400, extra
+    assert Goal.objects.count() == before
+
+
+def test_propose_refuses_goals_of_another_company(world, goal_world, api_for):
+    body = {
+        "strategy_map": goal_world.strategy_map.pk,
+        "parent": goal_world.dg_sales.pk,
+        "title": "x",
+    }
+    before = Goal.objects.count()
+    assert (
+        api_for("other_gm").post("/api/v1/goals/propose/", body, format="json").status_code == 400
+    )
+    assert Goal.objects.count() == before
