@@ -324,22 +324,28 @@ def _end_access(employee: Employee) -> None:
     user = employee.user
     user.is_active = False
     user.save(update_fields=["is_active"])
-    user_sessions_end(user=user)
-    from rest_framework.authtoken.models import Token
-
-    Token.objects.filter(user=user).delete()
+    user_signed_out_everywhere(user=user)
     audit_event(employee, "access ended: login deactivated, sessions and API token revoked")
 
 
 def user_sessions_end(*, user: Any) -> int:
     """Delete every session of a user (database sessions: scans active sessions)."""
-    ended = 0
     uid = str(user.pk)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == uid:
-            session.delete()
-            ended += 1
-    return ended
+    keys = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == uid
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def user_signed_out_everywhere(*, user: Any) -> None:
+    """End every session and delete the API token of a user."""
+    from rest_framework.authtoken.models import Token
+
+    user_sessions_end(user=user)
+    Token.objects.filter(user=user).delete()
 
 
 @transaction.atomic
@@ -397,10 +403,7 @@ def employee_issue_login(*, actor: Any, employee: Employee, username: str = "") 
     else:
         user = employee.user
         user.set_password(password)
-        user_sessions_end(user=user)
-        from rest_framework.authtoken.models import Token
-
-        Token.objects.filter(user=user).delete()
+        user_signed_out_everywhere(user=user)
         message = "temporary password issued"
     user.must_change_password = True
     user.is_active = True

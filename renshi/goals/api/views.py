@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from renshi.core import access
-from renshi.org.api.views import _client_version
+from renshi.org.api.views import client_version
 from renshi.org.models import Department
 
 from .. import selectors, services, services_targets
@@ -270,7 +270,7 @@ class GoalViewSet(viewsets.GenericViewSet):
         )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        version = _client_version(request, changes.pop("version", None))
+        version = client_version(request, changes.pop("version", None))
         goal = services.goal_update(actor=request.user, goal=goal, version=version, **changes)
         goal = _goal_get(request.user, goal.pk)
         return Response(self._detail(request, goal), headers=_etag(goal))

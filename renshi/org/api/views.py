@@ -48,7 +48,7 @@ def _etag(employee: Employee) -> dict[str, str]:
     return {"ETag": f'"{employee.version}"'}
 
 
-def _client_version(request, body_version: int | None) -> int:
+def client_version(request, body_version: int | None) -> int:
     """The version the client read: body ``version`` or the ``If-Match`` header."""
     header = request.headers.get("If-Match")
     header_version = None
@@ -184,7 +184,7 @@ class EmployeeViewSet(viewsets.GenericViewSet):
         )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        version = _client_version(request, changes.pop("version", None))
+        version = client_version(request, changes.pop("version", None))
         employee = services.employee_update(
             actor=request.user, employee=employee, version=version, **changes
         )
