@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from renshi.core.access import RestrictedQuerySet
 from renshi.core.models import AuditedModel, TimeStampedModel
 
-# Scopes a key may be given today. "metrics.write" is reserved for the metrics issue, which
-# adds it here together with the endpoint that honours it.
+# Scopes a key may be given. "metrics.write" is limited further by ``metric_keys``.
 API_KEY_SCOPES: dict[str, str] = {
     "org.read": _("Read departments, positions and employees"),
     "goals.read": _("Read strategy maps, goals and the alignment tree"),
+    "metrics.write": _("Send data points of the metrics listed in the key"),
 }
-RESERVED_API_KEY_SCOPES = frozenset({"metrics.write"})
+RESERVED_API_KEY_SCOPES: frozenset[str] = frozenset()
 
 
 class ApiKey(AuditedModel, TimeStampedModel):
@@ -37,6 +37,8 @@ class ApiKey(AuditedModel, TimeStampedModel):
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
+    # with "metrics.write": the metric keys it may write, as patterns ("crm.*", "attendance.rate")
+    metric_keys = models.JSONField(_("metrics it may write"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -118,3 +118,27 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit log rows are append-only")
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a write sent with an ``Idempotency-Key`` header, kept so that a resend of
+    the same request (same principal, same key, same body) gets the same answer without doing
+    the work twice, and a different body under a used key is refused (422).
+    ``renshi.core.idempotency`` reads and writes these; old rows are purged after a day."""
+
+    principal = models.CharField(_("principal"), max_length=100)  # "key:<prefix>" / "user:<id>"
+    key = models.CharField(_("idempotency key"), max_length=200)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"), default=dict)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="core_idempotency_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

@@ -189,6 +189,9 @@ class Goal(AuditedModel, VersionedModel):
     actual_at = models.DateTimeField(_("actual recorded at"), null=True, blank=True)
     # the key of a metric (metrics issue) that feeds ``actual``; empty = typed in
     metric_key = models.CharField(_("metric"), max_length=100, blank=True)
+    # how a metric-fed actual was computed (renshi.goals.actuals): metric, aggregation, period,
+    # the data points used (lineage); empty for typed-in actuals
+    actual_trace = models.JSONField(_("actual computed from"), default=dict, blank=True)
     weight = models.DecimalField(
         _("weight"),
         max_digits=7,

@@ -36,6 +36,8 @@ class Scope:
     headed_department_ids: frozenset[int] = frozenset()
     supervised_department_ids: frozenset[int] = frozenset()
     api_scopes: frozenset[str] = field(default_factory=frozenset)
+    # metric keys (fnmatch patterns) a key with "metrics.write" may write
+    api_metric_patterns: tuple[str, ...] = ()
     is_api_key: bool = False
 
     def api_allows(self, api_scope: str) -> bool:
@@ -87,6 +89,7 @@ def compute_scope(user: Any) -> Scope:
             company_id=api_key.company_id,
             company_wide=True,
             api_scopes=frozenset(api_key.scopes or ()),
+            api_metric_patterns=tuple(getattr(api_key, "metric_keys", None) or ()),
             is_api_key=True,
         )
     employee = (

@@ -1,0 +1,1 @@
+"""Pace alerts (built by the alerts helper)."""

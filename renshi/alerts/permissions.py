@@ -1,0 +1,1 @@
+"""Access policies of the alerts app (built by the alerts helper)."""
