@@ -308,3 +308,6 @@ MAILERS = {
         )
     }
 }
+
+# Most data points one ingestion call accepts (REST batches, uploads, connector runs).
+METRICS_MAX_BATCH = int(os.environ.get("METRICS_MAX_BATCH", "10000"))

@@ -6,6 +6,7 @@ Keyword-only, typed, transactional; permission re-checked inside the transaction
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from typing import Any
 
@@ -64,6 +65,38 @@ def _clean_scopes(scopes: list[str]) -> list[str]:
     return sorted(wanted)
 
 
+# a metric key (renshi.metrics.models.metric_key_validator) in which ``*`` may stand for any part
+METRIC_PATTERN_RE = re.compile(r"^(\*|[a-z*][a-z0-9_*]*)(\.[a-z0-9_*]+)*$")
+
+
+def _clean_metric_keys(scopes: list[str], metric_keys: list[str] | None) -> list[str]:
+    """With "metrics.write": at least one pattern (``crm.*``, ``attendance.rate``, ``*``);
+    without it: none kept."""
+    if "metrics.write" not in scopes:
+        return []
+    patterns = []
+    for raw in metric_keys or []:
+        pattern = str(raw).strip()
+        if pattern and pattern not in patterns:
+            patterns.append(pattern)
+    if not patterns:
+        raise ValidationError(
+            {"metric_keys": _("Name at least one metric this key may write (e.g. crm.*).")}
+        )
+    bad = [p for p in patterns if len(p) > 100 or not METRIC_PATTERN_RE.match(p)]
+    if bad:
+        raise ValidationError(
+            {
+                "metric_keys": _(
+                    "Not a metric key or pattern: %(patterns)s (use lower-case dot-separated "
+                    "parts and * as a wildcard, e.g. crm.*)."
+                )
+                % {"patterns": ", ".join(bad)}
+            }
+        )
+    return sorted(patterns)
+
+
 @transaction.atomic
 def api_key_create(
     *,
@@ -71,6 +104,7 @@ def api_key_create(
     name: str,
     scopes: list[str],
     expires_at: datetime.datetime | None = None,
+    metric_keys: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key for the actor's company. Returns the key and the full secret
     ``<prefix>.<secret>``, which is shown once and never stored."""
@@ -80,6 +114,8 @@ def api_key_create(
         raise PermissionDenied
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    clean_scopes = _clean_scopes(scopes)
+    clean_metric_keys = _clean_metric_keys(clean_scopes, metric_keys)
     prefix = secrets.token_hex(4)
     while ApiKey.objects.filter(prefix=prefix).exists():  # pragma: no cover - 1 in 4 billion
         prefix = secrets.token_hex(4)
@@ -89,7 +125,8 @@ def api_key_create(
         name=name.strip(),
         prefix=prefix,
         secret_hash=hash_secret(secret),
-        scopes=_clean_scopes(scopes),
+        scopes=clean_scopes,
+        metric_keys=clean_metric_keys,
         created_by=actor,
         expires_at=expires_at,
     )

@@ -21,12 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from renshi.core.access import RestrictedQuerySet
 from renshi.core.fields import EncryptedTextField
-from renshi.core.models import AuditedModel, TimeStampedModel, VersionedModel
+from renshi.core.models import AuditedModel, VersionedModel
 from renshi.org.models import Company
 
 metric_key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$",
-    _("Use lower-case letters, digits and underscores, in dot-separated parts (crm.new_customers)."),
+    _(
+        "Use lower-case letters, digits and underscores, in dot-separated parts (crm.new_customers)."
+    ),
 )
 
 
