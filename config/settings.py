@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "renshi.metrics",
     "renshi.alerts",
     "renshi.goals",
+    "renshi.performance",
     "renshi.api",
     "renshi.demo",
 ]
