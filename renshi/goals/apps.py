@@ -9,3 +9,4 @@ class GoalsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import permissions  # noqa: F401  (registers access policies and permissions)
+        from . import notifications  # noqa: F401  (registers the goal events)

@@ -39,6 +39,7 @@ from renshi.core.concurrency import bump_version
 from renshi.org.models import Department, Employee
 from renshi.org.scope import get_scope
 
+from . import notifications
 from .models import Goal, GoalComment, Perspective, StrategyMap
 
 APPROVE = "approve"
@@ -341,6 +342,7 @@ def goal_propose(
     _validate(goal, actor)
     goal.save()
     access.ensure(actor, access.VIEW, goal)
+    notifications.goal_proposed(actor=actor, goal=goal)
     return goal
 
 
@@ -431,7 +433,7 @@ def _comment(goal: Goal, actor: Any, body: str) -> GoalComment:
 @transaction.atomic
 def goal_approve(*, actor: Any, goal: Goal, version: int | None = None) -> Goal:
     """proposed → active, by someone with approve rights who is not the owner."""
-    return _transition(
+    goal = _transition(
         actor=actor,
         goal=goal,
         version=version,
@@ -439,6 +441,8 @@ def goal_approve(*, actor: Any, goal: Goal, version: int | None = None) -> Goal:
         to=Goal.Status.ACTIVE,
         check=lambda g: _check_approver(actor, g),
     )
+    notifications.goal_decided(actor=actor, goal=goal, approved=True)
+    return goal
 
 
 @transaction.atomic
@@ -456,6 +460,7 @@ def goal_return(*, actor: Any, goal: Goal, reason: str, version: int | None = No
     if not reason:
         raise ValidationError({"reason": _("Say why the goal is returned.")})
     _comment(goal, actor, _("Returned: %(reason)s") % {"reason": reason})
+    notifications.goal_decided(actor=actor, goal=goal, approved=False, reason=reason)
     return goal
 
 
@@ -478,6 +483,7 @@ def goal_resubmit(*, actor: Any, goal: Goal, version: int | None = None, comment
     comment = (comment or "").strip()
     if comment:
         _comment(goal, actor, comment)
+    notifications.goal_proposed(actor=actor, goal=goal)
     return goal
 
 
@@ -577,4 +583,8 @@ def comment_add(*, actor: Any, goal: Goal, body: str) -> GoalComment:
     user = _user(actor)
     if user is None:
         raise PermissionDenied
-    return _comment(goal, user, body)
+    comment = _comment(goal, user, body)
+    # the thread hears of it (owner, their heads, earlier writers, @mentions); the rows are
+    # written in this transaction, e-mails and chat robots leave after commit
+    notifications.goal_commented(actor=user, goal=goal, comment=comment)
+    return comment
