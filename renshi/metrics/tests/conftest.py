@@ -64,3 +64,34 @@ def catalogue(world, period_2026):
     m["attendance"] = make_metric(acme, "attendance.rate", aggregation="avg", built_in=True)
     m["other"] = make_metric(world.other_company, "crm.other")
     return m
+
+
+@pytest.fixture
+def metrics_api_urls(settings):
+    """Route /api/v1/metrics/ even before renshi.api.urls includes it."""
+    from django.urls import NoReverseMatch, clear_url_caches, reverse
+
+    try:
+        reverse("api:metrics-points")
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "renshi.metrics.tests.urls_api"
+        clear_url_caches()
+    yield
+    clear_url_caches()
+
+
+def key_for(world, patterns=("crm.*",), scopes=("metrics.write",), name="CRM"):
+    """An integration key of acme (made by the HR VP) and its secret."""
+    from renshi.api.services import api_key_create
+
+    return api_key_create(
+        actor=world.users["hrvp"], name=name, scopes=list(scopes), metric_keys=list(patterns)
+    )
+
+
+def key_client(secret: str):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    return client
