@@ -8,5 +8,6 @@ class GoalsConfig(AppConfig):
     verbose_name = _("Strategy and goals")
 
     def ready(self) -> None:
+        from . import actuals  # noqa: F401, I001  (metric-fed actuals, period provider)
         from . import permissions  # noqa: F401  (registers access policies and permissions)
         from . import notifications  # noqa: F401  (registers the goal events)
