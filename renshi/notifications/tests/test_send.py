@@ -1,0 +1,126 @@
+"""notification_send: preferences, quiet defaults, deliveries on commit, constant queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from renshi.core.models import User
+from renshi.notifications import services
+from renshi.notifications.models import Delivery, Notification, NotificationPreference, Webhook
+from renshi.notifications.selectors import channels_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(world, recipients, event="feedback.comment", **kw):
+    return services.notification_send(
+        company_id=world.company.pk, recipients=recipients, event=event, title="T", **kw
+    )
+
+
+def test_inbox_by_default_no_email(world, mailoutbox, django_capture_on_commit_callbacks):
+    u = world.users
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _send(world, [u["emp_east"], u["emp_east"].pk, None, u["gm"]], actor=u["gm"])
+    assert [n.recipient_id for n in rows] == [u["emp_east"].pk]
+    assert not Delivery.objects.exists()
+    assert mailoutbox == []
+
+
+def test_preferences_turn_channels_off_and_on(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    u = world.users
+    NotificationPreference.objects.create(
+        user=u["emp_east"], event="feedback.comment", channel="inbox", enabled=False
+    )
+    NotificationPreference.objects.create(
+        user=u["emp_prod"], event="feedback.comment", channel="email", enabled=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _send(world, [u["emp_east"], u["emp_prod"], u["head_east"]])
+    assert {n.recipient_id for n in rows} == {u["emp_prod"].pk, u["head_east"].pk}
+    assert [m.to for m in mailoutbox] == [["emp_prod@example.com"]]
+
+
+def test_unknown_event_and_external_url_are_refused(world):
+    with pytest.raises(LookupError):
+        _send(world, [world.users["gm"]], event="nope")
+    with pytest.raises(ValueError):
+        _send(world, [world.users["gm"]], url="https://evil.example.com/")
+    assert not Notification.objects.exists()
+
+
+def test_rollback_sends_nothing(world, mailoutbox, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                _send(world, [world.users["emp_east"]], event="goals.approved")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Notification.objects.exists() and mailoutbox == []
+
+
+def _many_users(world, n):
+    users = User.objects.bulk_create([User(username=f"bulk{i}") for i in range(n)])
+    return list(User.objects.filter(username__startswith="bulk"))
+
+
+def test_constant_queries_for_many_recipients(world, django_assert_num_queries):
+    Webhook.objects.create(
+        company=world.company,
+        kind="wecom",
+        name="w",
+        url="https://x/?key=1",
+        events=["goals.approved"],
+    )
+    few, many = _many_users(world, 300)[:3], list(User.objects.filter(username__startswith="bulk"))
+    NotificationPreference.objects.create(
+        user=many[5], event="goals.approved", channel="inbox", enabled=False
+    )
+    # savepoint + preferences + notifications + robots + deliveries + release
+    with django_assert_num_queries(6):
+        _send(world, few, event="goals.approved")
+    with django_assert_num_queries(6):
+        rows = _send(world, many, event="goals.approved")
+    assert len(rows) == 299
+    assert Delivery.objects.filter(channel="email").count() == 303
+    assert Delivery.objects.filter(channel="webhook").count() == 2
+
+
+def test_channels_for_defaults(world):
+    u = world.users
+    assert channels_for("goals.approved", [u["gm"].pk]) == {u["gm"].pk: {"inbox", "email"}}
+    assert channels_for("feedback.comment", [u["gm"].pk]) == {u["gm"].pk: {"inbox"}}
+
+
+def test_preferences_update_stores_only_differences(world):
+    user = world.users["emp_east"]
+    services.preferences_update(
+        actor=user, enabled={("feedback.comment", "email"), ("goals.approved", "inbox")}
+    )
+    stored = set(
+        NotificationPreference.objects.filter(user=user).values_list("event", "channel", "enabled")
+    )
+    # comment e-mail on (default off), mention inbox off, approved e-mail off, etc.
+    assert ("feedback.comment", "email", True) in stored
+    assert ("goals.approved", "email", False) in stored
+    assert ("feedback.mention", "inbox", False) in stored
+    assert not any(e == "goals.approved" and c == "inbox" for e, c, _ in stored)
+    services.preferences_update(
+        actor=user,
+        enabled={("feedback.comment", "inbox")}
+        | {
+            ("feedback.mention", "inbox"),
+            ("goals.proposed", "inbox"),
+            ("goals.approved", "inbox"),
+            ("goals.approved", "email"),
+            ("goals.returned", "inbox"),
+            ("goals.returned", "email"),
+        },
+    )
+    assert not NotificationPreference.objects.filter(user=user).exists()
