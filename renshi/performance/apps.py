@@ -6,3 +6,6 @@ class PerformanceConfig(AppConfig):
     name = "renshi.performance"
     label = "performance"
     verbose_name = _("Performance cycles")
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers access policies and permissions)
