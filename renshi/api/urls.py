@@ -2,7 +2,7 @@
 ("employees" → "api:employees-list"), so they never clash with the page names (``key_list``).
 """
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -27,6 +27,8 @@ urlpatterns = [
     path("me/", org_views.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(), name="docs"),
+    path("metrics/", include("renshi.metrics.api.urls")),
+    path("", include("renshi.notifications.api.urls")),
     # pages (HTML, session login)
     path("keys/", pages.key_list, name="key_list"),
     path("keys/<int:pk>/revoke/", pages.key_revoke, name="key_revoke"),
