@@ -6,6 +6,7 @@ import pytest
 
 from renshi.core.models import User
 from renshi.notifications import services
+from renshi.notifications.events import registered_events
 from renshi.notifications.models import Delivery, Notification, NotificationPreference, Webhook
 from renshi.notifications.selectors import channels_for
 
@@ -111,16 +112,6 @@ def test_preferences_update_stores_only_differences(world):
     assert ("goals.approved", "email", False) in stored
     assert ("feedback.mention", "inbox", False) in stored
     assert not any(e == "goals.approved" and c == "inbox" for e, c, _ in stored)
-    services.preferences_update(
-        actor=user,
-        enabled={("feedback.comment", "inbox")}
-        | {
-            ("feedback.mention", "inbox"),
-            ("goals.proposed", "inbox"),
-            ("goals.approved", "inbox"),
-            ("goals.approved", "email"),
-            ("goals.returned", "inbox"),
-            ("goals.returned", "email"),
-        },
-    )
+    defaults = {(e.key, c) for e in registered_events() for c in e.default_channels}
+    services.preferences_update(actor=user, enabled=defaults)
     assert not NotificationPreference.objects.filter(user=user).exists()
