@@ -19,12 +19,24 @@ class ApiKeyCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=["org.read"],
     )
+    metric_keys = forms.CharField(
+        label=_("Metrics it may write"),
+        required=False,
+        help_text=_(
+            'With "Send data points": metric keys or patterns, separated by commas or spaces '
+            "(crm.*, attendance.rate)."
+        ),
+    )
     expires_on = forms.DateField(
         label=_("Expires on"),
         required=False,
         help_text=_("Optional. The key stops working at the end of this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def clean_metric_keys(self) -> list[str]:
+        text = self.cleaned_data.get("metric_keys") or ""
+        return [p for p in text.replace("，", ",").replace(",", " ").split() if p]
 
     def clean_expires_on(self):
         value = self.cleaned_data.get("expires_on")

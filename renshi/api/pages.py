@@ -29,6 +29,7 @@ def key_list(request):
                     actor=request.user,
                     name=form.cleaned_data["name"],
                     scopes=form.cleaned_data["scopes"],
+                    metric_keys=form.cleaned_data["metric_keys"],
                     expires_at=form.expires_at(),
                 )
             except ValidationError as exc:

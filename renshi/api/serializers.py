@@ -22,6 +22,10 @@ class ApiKeyOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     prefix = serializers.CharField()
     scopes = serializers.ListField(child=serializers.CharField())
+    metric_keys = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_('with "metrics.write": the metric keys it may write (patterns, e.g. crm.*)'),
+    )
     created_by = serializers.CharField(source="created_by.get_username", default=None)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
@@ -42,6 +46,14 @@ class ApiKeyCreateInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=sorted(API_KEY_SCOPES)), allow_empty=False
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    metric_keys = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text=_(
+            'Required with "metrics.write": the metric keys the key may write, as patterns '
+            "(crm.*, attendance.rate, *)."
+        ),
+    )
 
     def to_internal_value(self, data):
         if hasattr(data, "keys"):

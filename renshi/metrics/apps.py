@@ -8,4 +8,10 @@ class MetricsConfig(AppConfig):
     verbose_name = _("Metrics")
 
     def ready(self) -> None:
+        from renshi.core.context_processors import NAV_ITEMS
+
         from . import permissions  # noqa: F401  (registers access policies and permissions)
+
+        item = (_("Metrics"), "metrics:metric_list", "metrics.view")
+        if item not in NAV_ITEMS:
+            NAV_ITEMS.append(item)

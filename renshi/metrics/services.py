@@ -37,11 +37,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from renshi.core import access
+from renshi.core.concurrency import bump_version
 from renshi.org.models import Department, Employee
 from renshi.org.scope import get_scope
 
@@ -499,3 +501,124 @@ def _ingest(
         replaced=batch.replaced,
         rejected=rejected,
     )
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+METRIC_FIELDS = (
+    "key",
+    "name",
+    "description",
+    "unit",
+    "subject_kind",
+    "aggregation",
+    "numerator",
+    "denominator",
+    "source",
+    "pace_curve",
+    "active",
+)
+BUILT_IN_FIELDS = ("name", "description")
+
+
+def _validate_metric(metric: Metric) -> None:
+    errors: dict[str, list[str]] = {}
+    if metric.aggregation == Metric.Aggregation.RATIO:
+        for name in ("numerator", "denominator"):
+            part = getattr(metric, name)
+            if part is None:
+                errors.setdefault(name, []).append(_("A ratio needs this metric."))
+            elif metric.pk is not None and part.pk == metric.pk:
+                errors.setdefault(name, []).append(_("A ratio cannot use itself."))
+            elif part.company_id != metric.company_id:
+                errors.setdefault(name, []).append(_("Unknown metric."))
+            elif part.subject_kind != metric.subject_kind:
+                errors.setdefault(name, []).append(
+                    _("It must measure the same subject as the ratio.")
+                )
+            elif part.aggregation == Metric.Aggregation.RATIO:
+                errors.setdefault(name, []).append(_("It cannot be a ratio itself."))
+    else:
+        metric.numerator = None
+        metric.denominator = None
+    curve = metric.pace_curve
+    if curve in (None, ""):
+        metric.pace_curve = []
+    elif (
+        not isinstance(curve, list)
+        or len(curve) != 12
+        or any(isinstance(v, bool) or not isinstance(v, int | float | Decimal) for v in curve)
+        or any(v < 0 for v in curve)
+        or not any(v > 0 for v in curve)
+    ):
+        errors.setdefault("pace_curve", []).append(
+            _("Leave it empty or give 12 monthly weights (non-negative, not all zero).")
+        )
+    else:
+        metric.pace_curve = [float(v) for v in curve]
+    if (
+        Metric.objects.filter(company_id=metric.company_id, key=metric.key)
+        .exclude(pk=metric.pk)
+        .exists()
+    ):
+        errors.setdefault("key", []).append(_("A metric with this key exists already."))
+    if errors:
+        raise ValidationError(errors)
+    metric.full_clean(exclude=["company", "created_by", "numerator", "denominator"])
+
+
+@transaction.atomic
+def metric_create(*, actor: Any, company: Any = None, **fields: Any) -> Metric:
+    """Add a metric to the catalogue (metrics.manage; ``actor=None, company=`` bootstraps)."""
+    if actor is not None:
+        access.require_perm(actor, "metrics.manage")
+        company_id = get_scope(actor).company_id
+    else:
+        company_id = getattr(company, "pk", company)
+    if company_id is None:
+        raise PermissionDenied
+    unknown = set(fields) - set(METRIC_FIELDS) - {"built_in"}
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    if actor is not None:
+        fields.pop("built_in", None)
+    metric = Metric(
+        company_id=company_id,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+    _validate_metric(metric)
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def metric_update(*, actor: Any, metric: Metric, version: int | None, **changes: Any) -> Metric:
+    """Edit a metric (metrics.manage). Built-in metrics: only name and description. The key
+    cannot change once points exist. Stale ``version`` → ConflictError."""
+    metric = access.get_object_or_404(
+        Metric.objects.select_for_update(), actor, access.VIEW, pk=metric.pk
+    )
+    access.ensure(actor, access.CHANGE, metric)
+    allowed = BUILT_IN_FIELDS if metric.built_in else METRIC_FIELDS
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name not in METRIC_FIELDS:
+            raise TypeError(f"unknown field {name}")
+        current = getattr(metric, name)
+        if name not in allowed:
+            if value != current:
+                errors.setdefault(name, []).append(
+                    _("Built-in metrics only change their name and description.")
+                )
+            continue
+        if name == "key" and value != current and metric.points.exists():
+            errors.setdefault("key", []).append(_("The key cannot change once data points exist."))
+            continue
+        setattr(metric, name, value)
+    if errors:
+        raise ValidationError(errors)
+    _validate_metric(metric)
+    bump_version(metric, expected_version=version)
+    metric.save()
+    return metric

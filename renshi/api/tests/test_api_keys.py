@@ -223,7 +223,11 @@ def test_keys_of_another_company_are_invisible(world, api_for):
 @pytest.mark.parametrize(
     "payload",
     [
-        {"name": "x", "scopes": ["metrics.write"]},  # reserved, not grantable yet
+        {"name": "x", "scopes": ["metrics.write"]},  # metrics.write needs metric patterns
+        {"name": "x", "scopes": ["metrics.write"], "metric_keys": []},
+        {"name": "x", "scopes": ["metrics.write"], "metric_keys": ["CRM.New"]},
+        {"name": "x", "scopes": ["metrics.write"], "metric_keys": ["crm..x"]},
+        {"name": "x", "scopes": ["metrics.write"], "metric_keys": ["crm new"]},
         {"name": "x", "scopes": ["org.write"]},
         {"name": "x", "scopes": []},
         {"name": "x", "scopes": ["org.read"], "company": 2},
@@ -239,7 +243,51 @@ def test_key_creation_validates(world, api_for, payload):
 
 def test_service_rejects_unknown_scopes(world):
     with pytest.raises(ValidationError):
+        _make(world, scopes=["org.write"])
+
+
+def test_metrics_write_requires_metric_patterns(world):
+    with pytest.raises(ValidationError) as info:
         _make(world, scopes=["metrics.write"])
+    assert "metric_keys" in info.value.message_dict
+    with pytest.raises(ValidationError):
+        _make(world, scopes=["metrics.write"], metric_keys=["crm.*", "Bad Key"])
+    assert ApiKey.objects.count() == 0
+
+
+def test_metric_patterns_are_stored_and_shown(world, api_for):
+    response = api_for("hrvp").post(
+        "/api/v1/api-keys/",
+        {
+            "name": "CRM",
+            "scopes": ["metrics.write"],
+            "metric_keys": ["crm.*", "attendance.rate", "crm.*"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["metric_keys"] == ["attendance.rate", "crm.*"]
+    key = ApiKey.objects.get()
+    assert key.metric_keys == ["attendance.rate", "crm.*"]
+    # patterns are dropped for keys that do not write metrics
+    other, _secret = _make(world, scopes=["org.read"], metric_keys=["crm.*"])
+    assert other.metric_keys == []
+
+
+def test_key_page_creates_a_metrics_key(world, client_for):
+    client = client_for("hrvp")
+    response = client.post(
+        "/api/v1/keys/",
+        {"name": "CRM", "scopes": ["metrics.write"], "metric_keys": "crm.*, sales.revenue"},
+    )
+    assert response.status_code == 200
+    assert ApiKey.objects.get().metric_keys == ["crm.*", "sales.revenue"]
+    missing = client.post("/api/v1/keys/", {"name": "CRM2", "scopes": ["metrics.write"]})
+    assert (
+        "data-field-error" in missing.content.decode()
+        or "invalid-feedback" in missing.content.decode()
+    )
+    assert ApiKey.objects.count() == 1
 
 
 def test_revoke_service_rechecks_scope(world):
