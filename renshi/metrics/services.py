@@ -542,7 +542,7 @@ def _validate_metric(metric: Metric) -> None:
         metric.numerator = None
         metric.denominator = None
     curve = metric.pace_curve
-    if curve in (None, ""):
+    if curve is None or curve == "" or curve == []:
         metric.pace_curve = []
     elif (
         not isinstance(curve, list)

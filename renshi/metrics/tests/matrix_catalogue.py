@@ -54,6 +54,7 @@ def batch_of(world):
 def metric_state(world):
     from renshi.metrics.models import Metric
 
+    metric_of(world)
     return tuple(Metric.objects.order_by("id").values_list("key", "name", "version"))
 
 
