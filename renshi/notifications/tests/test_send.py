@@ -67,7 +67,7 @@ def test_rollback_sends_nothing(world, mailoutbox, django_capture_on_commit_call
 
 
 def _many_users(world, n):
-    users = User.objects.bulk_create([User(username=f"bulk{i}") for i in range(n)])
+    User.objects.bulk_create([User(username=f"bulk{i}") for i in range(n)])
     return list(User.objects.filter(username__startswith="bulk"))
 
 
