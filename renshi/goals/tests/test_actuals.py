@@ -201,3 +201,19 @@ def test_hourly_task_refreshes_all_fed_goals(world, goal_world, fed):
     Goal.objects.filter(pk=goal_world.kpi_east.pk).update(actual=None)
     goal_actuals_refresh_all.call()
     assert Goal.objects.get(pk=goal_world.kpi_east.pk).actual == Decimal("9")
+
+
+def test_goal_page_shows_the_lineage(
+    world, goal_world, fed, client_for, django_capture_on_commit_callbacks
+):
+    east = emp(world, "emp_east")
+    with django_capture_on_commit_callbacks(execute=True):
+        send(
+            world,
+            [{"metric": "crm.new_customers", "subject": east, "date": "2026-03-01", "value": 4}],
+        )
+    page = client_for("head_east").get(f"/goals/{goal_world.kpi_east.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="actual-lineage"' in body and "crm.new_customers" in body
+    assert f"subject={east}" in body

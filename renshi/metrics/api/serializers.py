@@ -83,7 +83,7 @@ class PointListFilterSerializer(serializers.Serializer):
 
 
 class SubjectOutputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=SubjectKind.choices)
+    kind = serializers.CharField(help_text=_("employee, department or company"))
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
