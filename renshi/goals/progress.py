@@ -506,6 +506,7 @@ class Pace:
         "at_risk",
         "deadline",
         "elapsed",
+        "elapsed_trace",
         "on_track",
         "progress",
         "ratio",
@@ -514,7 +515,20 @@ class Pace:
         "today",
     )
 
-    def __init__(self, status, elapsed, ratio, progress, start, deadline, today, on_track, at_risk):
+    def __init__(
+        self,
+        status,
+        elapsed,
+        ratio,
+        progress,
+        start,
+        deadline,
+        today,
+        on_track,
+        at_risk,
+        elapsed_trace=None,
+    ):
+        self.elapsed_trace = elapsed_trace
         self.status = status
         self.elapsed = elapsed
         self.ratio = ratio
@@ -575,6 +589,7 @@ def _status(
     today: datetime.date,
     on_track: Decimal,
     at_risk: Decimal,
+    share: Decimal | None = None,
 ) -> tuple[str, Decimal | None, Decimal | None]:
     if today < start:
         return NOT_STARTED, None, None
@@ -582,7 +597,7 @@ def _status(
         return NO_DATA, None, None
     if progress >= ONE:
         return DONE, None, None
-    elapsed = elapsed_share(start, deadline, today)
+    elapsed = elapsed_share(start, deadline, today) if share is None else share
     if elapsed == 0:
         return ON_TRACK, elapsed, None
     ratio = progress / elapsed
@@ -602,6 +617,12 @@ def _pace_steps(pace: Pace) -> list[Step]:
         return [Step(T_PACE_NO_DATA)]
     if status == DONE:
         return [Step(T_PACE_DONE, {"progress": Pct(progress)})]
+    if pace.elapsed_trace is not None:  # a working-day share computed by the caller
+        steps = list(pace.elapsed_trace)
+        if ratio is None:
+            steps.append(Step(T_PACE_AT_START))
+            return steps
+        return _ratio_steps(pace, steps)
     period = max((deadline - start).days, 0)
     steps = [
         Step(
@@ -619,6 +640,11 @@ def _pace_steps(pace: Pace) -> list[Step]:
     if ratio is None:
         steps.append(Step(T_PACE_AT_START))
         return steps
+    return _ratio_steps(pace, steps)
+
+
+def _ratio_steps(pace: Pace, steps: list) -> list:
+    status, progress, elapsed, ratio = pace.status, pace.progress, pace.elapsed, pace.ratio
     steps.append(
         Step(
             T_PACE_RATIO, {"progress": Pct(progress), "elapsed": Pct(elapsed), "ratio": Num2(ratio)}
@@ -643,15 +669,22 @@ def pace(
     today: datetime.date,
     on_track: Decimal = DEFAULT_ON_TRACK,
     at_risk: Decimal = DEFAULT_AT_RISK,
+    share: Decimal | None = None,
+    share_trace: Iterable[Any] | None = None,
 ) -> Pace:
     """The pace status of a goal (docs/goals.md, "Pace").
 
     Before the start: not started. No progress: no data. Progress ≥ 100 %: done. Otherwise
     ratio = progress ÷ elapsed share; on track if ratio ≥ on_track, at risk if ≥ at_risk,
     else behind. At the very start (elapsed 0) a goal is on track.
+
+    ``share``/``share_trace``: the elapsed share and its explanation when the caller computed
+    it (the pages pass the working-day share of ``renshi.alerts.pace`` with the company's
+    calendar); without them the share is in calendar days (``elapsed_share``).
     """
-    status, elapsed, ratio = _status(progress, start, deadline, today, on_track, at_risk)
-    return Pace(status, elapsed, ratio, progress, start, deadline, today, on_track, at_risk)
+    status, elapsed, ratio = _status(progress, start, deadline, today, on_track, at_risk, share)
+    trace = None if share is None else tuple(share_trace or ())
+    return Pace(status, elapsed, ratio, progress, start, deadline, today, on_track, at_risk, trace)
 
 
 class Num2:

@@ -25,7 +25,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from renshi.alerts import pace as workdays
+from renshi.alerts.selectors import company_calendar
 from renshi.core import access
+from renshi.metrics.models import Metric
 from renshi.org.models import Department
 from renshi.org.scope import company_children, subtree_ids
 
@@ -56,6 +59,7 @@ TREE_FIELDS = (
     "deadline",
     "status",
     "version",
+    "metric_key",
     "owner__id",
     "owner__name",
     "owner__department_id",
@@ -148,15 +152,46 @@ def visible_goals(*, user: Any, strategy_map: StrategyMap) -> QuerySet:
 COUNTED_STATUSES = frozenset({Goal.Status.ACTIVE, Goal.Status.CLOSED})
 
 
+def metric_curves(company_id: int) -> dict[str, list]:
+    """Seasonal curves of the company's metrics by key (one query); metric-fed goals pace
+    along their metric's curve."""
+    rows = Metric.objects.filter(company_id=company_id).values_list("key", "pace_curve")
+    return {key: curve for key, curve in rows if curve}
+
+
+def pace_inputs(company_id: int) -> tuple[workdays.WorkCalendar, dict[str, list]]:
+    """What pace needs besides the goals: the company's working-day calendar and the metrics'
+    seasonal curves (two queries)."""
+    return company_calendar(company_id), metric_curves(company_id)
+
+
+def goal_share(
+    goal: Any,
+    today: datetime.date,
+    calendar: workdays.WorkCalendar,
+    curves: dict[str, list] | None = None,
+) -> workdays.Share:
+    """The elapsed share of a goal's period in working days (along its metric's curve when a
+    metric with one feeds it): the one pages and alerts both use."""
+    curve = curves.get(goal.metric_key) if curves and goal.metric_key else None
+    return workdays.elapsed_share(
+        goal.start_date, goal.deadline, today, calendar=calendar, curve=curve
+    )
+
+
 def compute_nodes(
     goals: Iterable[Goal],
     *,
     today: datetime.date,
     on_track: Decimal = engine.DEFAULT_ON_TRACK,
     at_risk: Decimal = engine.DEFAULT_AT_RISK,
+    calendar: workdays.WorkCalendar | None = None,
+    curves: dict[str, list] | None = None,
 ) -> dict[int, GoalNode]:
     """Progress and pace of already loaded goals (no queries): the roll-up runs over the
-    parent links among ``goals``; a goal whose parent is not among them is a root."""
+    parent links among ``goals``; a goal whose parent is not among them is a root.
+    With a ``calendar`` the pace counts working days (``goal_share``); without one, calendar
+    days (the engine's default)."""
     own_progress, is_measured, pace = engine.goal_own_progress, engine.is_measured, engine.pace
     counted = COUNTED_STATUSES
     nodes = [
@@ -175,6 +210,7 @@ def compute_nodes(
     by_id = engine.rollup(nodes)
     for node in nodes:
         g = node.goal
+        share = None if calendar is None else goal_share(g, today, calendar, curves)
         node.pace = pace(
             progress=node.progress.value,
             start=g.start_date,
@@ -182,6 +218,8 @@ def compute_nodes(
             today=today,
             on_track=on_track,
             at_risk=at_risk,
+            share=None if share is None else share.value,
+            share_trace=None if share is None else share.trace,
         )
     return by_id
 
@@ -208,12 +246,17 @@ def tree_progress(
     ``root``: only that goal's subtree (drill down). ``department``: only goals of that
     department and its subtree (department goals by department, individual goals by their
     department or their owner's), shown as a forest; the figures stay those of the whole
-    visible tree. Queries: the user's scope (cached), the thresholds, the goals; with a
-    department filter one more (the department tree)."""
+    visible tree. Queries: the user's scope (cached), the thresholds, the goals, the
+    company's calendar (pace in working days), the metrics' curves when a goal is metric-fed;
+    with a department filter one more (the department tree)."""
     today = today or timezone.localdate()
     on_track, at_risk = pace_thresholds(user=user)
     goals = list(visible_goals(user=user, strategy_map=strategy_map))
-    nodes = compute_nodes(goals, today=today, on_track=on_track, at_risk=at_risk)
+    calendar = company_calendar(strategy_map.company_id)
+    curves = metric_curves(strategy_map.company_id) if any(g.metric_key for g in goals) else {}
+    nodes = compute_nodes(
+        goals, today=today, on_track=on_track, at_risk=at_risk, calendar=calendar, curves=curves
+    )
     for node in nodes.values():
         if node.children:
             node.children.sort(key=_sort_key)

@@ -241,7 +241,7 @@ def test_tree_page_query_count_does_not_grow_with_goals(world, goal_world, clien
     small = count()
     _add_goals(world, goal_world, 40)
     assert count() == small
-    assert small <= 12
+    assert small <= 13  # pace in working days: the company calendar (one query)
 
 
 def test_a_big_tree_opens_two_levels_and_loads_the_rest_on_demand(
