@@ -799,8 +799,8 @@ def batch_commit(*, actor: Any, batch_id: int, channel: str) -> IngestBatch:
     The batch becomes committed or failed; committing it again raises BatchStateError. Another
     person's or company's batch raises Http404.
 
-    ``points_ingest`` records the ingestion as its own batch (the points' lineage); the
-    pending batch takes its outcome and counts so the uploader's page shows them."""
+    The points are written into the pending batch itself (``points_ingest(into=...)``), which
+    takes the outcome and counts: one batch per upload, also the points' lineage."""
     spec = CHANNELS[channel]
     access.require_perm(actor, spec.permission)
     batch = access.get_object_or_404(
@@ -824,6 +824,7 @@ def batch_commit(*, actor: Any, batch_id: int, channel: str) -> IngestBatch:
         atomic=True,
         filename=batch.filename,
         sha256=batch.sha256,
+        into=batch,
     )
     for error in result.batch.errors:
         index = error.get("index", -1)

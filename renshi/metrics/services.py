@@ -397,10 +397,13 @@ def points_ingest(
     connector: Any = None,
     company: Any = None,
     sha256: str = "",
+    into: IngestBatch | None = None,
 ) -> IngestResult:
     """Validate and upsert points, record the batch (see the module docstring).
 
-    ``company`` is only for the system path (``actor=None``) without a connector."""
+    ``company`` is only for the system path (``actor=None``) without a connector. ``into`` is a
+    pending batch (an upload's dry run) the points belong to: no second batch is recorded; the
+    returned ``result.batch`` is then an unsaved summary the caller copies onto ``into``."""
     if len(points) > max_batch():
         raise BatchTooLarge(len(points))
     with transaction.atomic():
@@ -414,6 +417,7 @@ def points_ingest(
             connector=connector,
             company=company,
             sha256=sha256,
+            into=into,
         )
 
 
@@ -428,8 +432,11 @@ def _ingest(
     connector: Any,
     company: Any,
     sha256: str,
+    into: IngestBatch | None = None,
 ) -> IngestResult:
     writer = _writer(actor, company, connector)
+    if into is not None and into.company_id != writer.company_id:
+        raise PermissionDenied
     default_source = (source or "").strip()[:64] or str(channel)
     clean, rejected = _validate(writer, points, default_source=default_source)
     refused = bool(atomic and rejected)
@@ -462,7 +469,9 @@ def _ingest(
         metric_keys=sorted({p.metric_key for p in clean_to_write}),
         finished_at=now,
     )
-    batch.save()
+    if into is None:
+        batch.save()
+    owner = into if into is not None else batch
     if clean_to_write:
         objs = [
             DataPoint(
@@ -474,7 +483,7 @@ def _ingest(
                 value=p.value,
                 source=p.source,
                 received_at=now,
-                batch=batch,
+                batch=owner,
             )
             for p in clean_to_write
         ]
@@ -487,7 +496,7 @@ def _ingest(
         )
         payload = {
             "company_id": writer.company_id,
-            "batch_id": batch.pk,
+            "batch_id": owner.pk,
             "metric_ids": {p.metric_id for p in clean_to_write},
             "subjects": {(p.subject_kind, p.subject_id) for p in clean_to_write},
             "first_date": min(p.date for p in clean_to_write),

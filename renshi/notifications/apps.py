@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from renshi.core.context_processors import NAV_ITEMS
+        from renshi.core.context_processors import nav_add
 
         from . import permissions  # noqa: F401  (registers access policies and permissions)
         from .events import INBOX, register_event
@@ -17,6 +17,9 @@ class NotificationsConfig(AppConfig):
         register_event(
             "feedback.mention", _("Someone mentions me (@name)"), default_channels=(INBOX,)
         )
-        entry = (_("Chat robots"), "notifications:webhook_list", "notifications.view_webhooks")
-        if entry not in NAV_ITEMS:
-            NAV_ITEMS.append(entry)
+        nav_add(
+            _("Chat robots"),
+            "notifications:webhook_list",
+            "notifications.view_webhooks",
+            "settings",
+        )

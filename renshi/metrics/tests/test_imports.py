@@ -86,6 +86,9 @@ def test_xlsx_dry_run_then_commit_writes_all(world, metrics, client_for):
     assert (batch.received, batch.accepted, batch.created, batch.rejected) == (4, 4, 4, 0)
     assert bytes(batch.content) == b""
     assert DataPoint.objects.count() == 4
+    # one upload, one batch: the points' lineage is the upload itself
+    assert IngestBatch.objects.count() == 1
+    assert set(DataPoint.objects.values_list("batch_id", flat=True)) == {batch.pk}
     point = DataPoint.objects.get(subject_id=world.emp_east2.pk)
     assert point.value == Decimal("4.5") and point.source == "crm"
     assert DataPoint.objects.get(subject_id=world.emp_east.pk).source == "upload"
