@@ -48,6 +48,7 @@ from renshi.org.services import (
 from renshi.org.validators import national_id_check_digit
 
 from . import data
+from .metrics import demo_metrics_build, demo_metrics_delete
 from .strategy import demo_strategy_build, demo_strategy_delete
 
 # Above this many rank-and-file employees the bulk path is used (one service call per person
@@ -342,6 +343,7 @@ def demo_build(
             actor=gm_user, department=department, version=department.version, head=people[username]
         )
     demo_strategy_build(company)  # the seeds' strategy map (renshi/demo/strategy.py)
+    demo_metrics_build(company, today=today)  # metrics, data points, alerts (demo/metrics.py)
     return company
 
 
@@ -404,6 +406,7 @@ def demo_delete() -> bool:
             "user_id", flat=True
         )
     )
+    demo_metrics_delete(company)
     demo_strategy_delete(company)
     RoleAssignment.objects.filter(company=company).delete()
     EmployeeHistory.objects.filter(company=company).delete()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -46,7 +47,22 @@ def _enqueue(delivery_ids: list[int]) -> None:
             logger.exception("could not enqueue %s notification deliveries", len(chunk))
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Message:
+    """One recipient's notification in ``notification_send_each``."""
+
+    recipient: Any  # a User or a user id
+    title: str
+    body: str = ""
+    url: str = ""
+    target: models.Model | None = None
+
+
+def _check_url(url: str) -> None:
+    if url and (not url.startswith("/") or url.startswith("//")):
+        raise ValueError("notification urls are local paths")
+
+
 def notification_send(
     *,
     company_id: int,
@@ -66,45 +82,75 @@ def notification_send(
     Each user gets the channels they chose for the event (the event's defaults otherwise):
     an inbox row, and/or an e-mail. Active chat robots of the company subscribed to the event
     get one message per call."""
+    message = Message(recipient=None, title=title, body=body, url=url, target=target)
+    return notification_send_each(
+        company_id=company_id,
+        event=event,
+        messages=[replace(message, recipient=r) for r in recipients],
+        actor=actor,
+        broadcast=message,
+    )
+
+
+@transaction.atomic
+def notification_send_each(
+    *,
+    company_id: int,
+    event: str,
+    messages: Iterable[Message],
+    actor: Any = None,
+    broadcast: Message | None = None,
+) -> list[Notification]:
+    """Like ``notification_send``, but each recipient gets their own text and link (e.g. "2 new
+    alerts" to one head, "Alert: <goal>" to one employee). A recipient listed twice keeps the
+    first message; the actor is dropped. ``broadcast`` is the one message the company's chat
+    robots get for the call (none when omitted). A constant number of queries."""
     get_event(event)  # unknown events are a programming error
-    if url and (not url.startswith("/") or url.startswith("//")):
-        raise ValueError("notification urls are local paths")
     actor_id = getattr(actor, "pk", actor)
-    ids: list[int] = []
-    seen: set[int] = set()
-    for r in recipients:
-        pk = getattr(r, "pk", r)
-        if pk is None or pk == actor_id or pk in seen:
+    chosen: dict[int, Message] = {}
+    for m in messages:
+        pk = getattr(m.recipient, "pk", m.recipient)
+        if pk is None or pk == actor_id or pk in chosen:
             continue
-        seen.add(pk)
-        ids.append(pk)
-    title, body = str(title)[:300], str(body)[:4000]
-    target_type = ContentType.objects.get_for_model(target) if target is not None else None
-    channels = channels_for(event, ids)
-    rows = [
-        Notification(
-            company_id=company_id,
-            recipient_id=pk,
-            event=event,
-            title=title,
-            body=body,
-            url=url,
-            target_type=target_type,
-            target_id=str(target.pk) if target is not None else "",
-            actor_id=actor_id,
+        _check_url(m.url)
+        chosen[pk] = m
+    if broadcast is not None:
+        _check_url(broadcast.url)
+    ids = list(chosen)
+    channels = channels_for(event, ids) if ids else {}
+    rows = []
+    for pk in ids:
+        if INBOX not in channels[pk]:
+            continue
+        m = chosen[pk]
+        rows.append(
+            Notification(
+                company_id=company_id,
+                recipient_id=pk,
+                event=event,
+                title=str(m.title)[:300],
+                body=str(m.body)[:4000],
+                url=m.url,
+                target_type=(
+                    ContentType.objects.get_for_model(m.target) if m.target is not None else None
+                ),
+                target_id=str(m.target.pk) if m.target is not None else "",
+                actor_id=actor_id,
+            )
         )
-        for pk in ids
-        if INBOX in channels[pk]
-    ]
     created = Notification.objects.bulk_create(rows) if rows else []
     by_recipient = {n.recipient_id: n for n in created}
-    payload = {
-        "event": event,
-        "title": title,
-        "body": body,
-        "url": url,
-        "created_at": timezone.now().isoformat(),
-    }
+    now = timezone.now().isoformat()
+
+    def payload(m: Message) -> dict:
+        return {
+            "event": event,
+            "title": str(m.title)[:300],
+            "body": str(m.body)[:4000],
+            "url": m.url,
+            "created_at": now,
+        }
+
     deliveries = [
         Delivery(
             company_id=company_id,
@@ -112,12 +158,13 @@ def notification_send(
             event=event,
             recipient_id=pk,
             notification=by_recipient.get(pk),
-            payload=payload,
+            payload=payload(chosen[pk]),
         )
         for pk in ids
         if EMAIL in channels[pk]
     ]
-    deliveries += _webhook_deliveries(company_id, event, payload)
+    if broadcast is not None:
+        deliveries += _webhook_deliveries(company_id, event, payload(broadcast))
     if deliveries:
         deliveries = Delivery.objects.bulk_create(deliveries)
         delivery_ids = [d.pk for d in deliveries]

@@ -115,3 +115,36 @@ def test_preferences_update_stores_only_differences(world):
     defaults = {(e.key, c) for e in registered_events() for c in e.default_channels}
     services.preferences_update(actor=user, enabled=defaults)
     assert not NotificationPreference.objects.filter(user=user).exists()
+
+
+def test_send_each_gives_every_recipient_their_own_text(world, django_assert_num_queries):
+    from renshi.notifications.services import Message, notification_send_each
+
+    u = world.users
+    Webhook.objects.create(
+        company=world.company, kind="wecom", name="w", url="https://x/?key=1",
+        events=["goals.approved"],
+    )  # fmt: skip
+    messages = [
+        Message(recipient=u["emp_east"], title="Alert: 新客户数", url="/alerts/1/"),
+        Message(recipient=u["head_east"], title="2 new alerts", url="/alerts/?rule=1"),
+        Message(recipient=u["emp_east"], title="duplicate, dropped"),
+        Message(recipient=u["gm"], title="the actor is not notified"),
+    ]
+    with django_assert_num_queries(6):
+        rows = notification_send_each(
+            company_id=world.company.pk,
+            event="goals.approved",
+            messages=messages,
+            actor=u["gm"],
+            broadcast=Message(recipient=None, title="2 new alerts"),
+        )
+    got = {n.recipient_id: (n.title, n.url) for n in rows}
+    assert got == {
+        u["emp_east"].pk: ("Alert: 新客户数", "/alerts/1/"),
+        u["head_east"].pk: ("2 new alerts", "/alerts/?rule=1"),
+    }
+    hook = Delivery.objects.get(channel="webhook")
+    assert hook.payload["title"] == "2 new alerts"
+    emails = {d.recipient_id: d.payload["title"] for d in Delivery.objects.filter(channel="email")}
+    assert emails == {u["emp_east"].pk: "Alert: 新客户数", u["head_east"].pk: "2 new alerts"}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from renshi.core.context import actor_context
 from renshi.demo import data
+from renshi.demo.metrics import demo_metrics_build, demo_metrics_exist
 from renshi.demo.services import demo_build, demo_company, demo_delete, demo_logins
 from renshi.demo.strategy import demo_strategy, demo_strategy_build
 
@@ -46,6 +47,12 @@ class Command(BaseCommand):
             demo_strategy_build(company)
             self.stdout.write(
                 _("Added the strategy map to the demo company %(name)s.") % {"name": company.name}
+            )
+        elif company is not None and not demo_metrics_exist(company):
+            # a demo company built before the metrics module: add metrics, points and alerts
+            demo_metrics_build(company)
+            self.stdout.write(
+                _("Added metrics and alerts to the demo company %(name)s.") % {"name": company.name}
             )
         elif company is not None:
             self.stdout.write(
