@@ -80,18 +80,23 @@ def message(template: Any, params: dict | None = None) -> dict:
     """A translatable message as stored on an alert: the msgid and its values as text (values
     are rendered without a language, so numbers and dates stay neutral)."""
     with override(None):
-        msgid = str(template)
-        rendered = {
-            k: {"t": str(v)} if isinstance(v, Promise) else str(v)
-            for k, v in (params or {}).items()
-        }
-    return {"t": msgid, "p": rendered}
+        return raw_message(template, params)
+
+
+def raw_message(template: Any, params: dict | None = None) -> dict:
+    """``message`` for a caller that has already deactivated translations (``override(None)``
+    once around many messages: the engine stores thousands)."""
+    rendered = {
+        k: {"t": str(v)} if isinstance(v, Promise) else str(v) for k, v in (params or {}).items()
+    }
+    return {"t": str(template), "p": rendered}
 
 
 def step_message(step: Any) -> dict:
+    """A trace step as stored (call inside ``override(None)``)."""
     if isinstance(step, str):
         return {"t": step.replace("%", "%%"), "p": {}}
-    return message(step.template, dict(step.params))
+    return raw_message(step.template, step.params)
 
 
 Evaluate = Callable[[Any, datetime.date], Iterable[Finding]]

@@ -38,7 +38,7 @@ from renshi.org.models import Role
 
 from . import progress as engine
 from .models import Goal
-from .selectors import TREE_FIELDS, compute_nodes, goal_share, pace_inputs
+from .selectors import compute_nodes, goal_share, pace_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,46 @@ T_EXPECTED_ACTUAL = _(
 T_WEEK = _("this week: %(monday)s to %(today)s; elapsed share on Monday %(before)s, now %(now)s")
 T_WEEK_PLAN = _("plan this week: %(span)s × (%(now)s − %(before)s) = %(plan)s")
 T_WEEK_ACTUAL = _("%(metric)s from %(monday)s to %(today)s: %(actual)s (%(points)s data points)")
+
+
+ROW_FIELDS = (
+    "id",
+    "parent_id",
+    "level",
+    "title",
+    "direction",
+    "baseline",
+    "target",
+    "range_low",
+    "range_high",
+    "actual",
+    "weight",
+    "start_date",
+    "deadline",
+    "status",
+    "metric_key",
+    "owner_id",
+    "department_id",
+    "owner__name",
+    "owner__department_id",
+    "department__name",
+)
+
+
+class GoalRow:
+    """The columns of a goal the engine and the evaluators read, without a model instance
+    (10,000 goals load several times faster as plain rows)."""
+
+    __slots__ = (*(f.replace("__", "_") for f in ROW_FIELDS), "pk")
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values, strict=False):
+            setattr(self, name, value)
+        self.pk = self.id
+
+
+def goal_rows(queryset) -> list[GoalRow]:
+    return [GoalRow(values) for values in queryset.values_list(*ROW_FIELDS)]
 
 
 def period_key(start: datetime.date, end: datetime.date) -> str:
@@ -84,8 +124,12 @@ def _in_period(queryset, today: datetime.date):
     return queryset.filter(start_date__lt=today, deadline__gte=today - ONE_DAY)
 
 
+_URL_MARK = 987654321
+
+
 def _goal_url(pk: int) -> str:
-    return reverse("goals:goal_detail", kwargs={"pk": pk})
+    template = reverse("goals:goal_detail", kwargs={"pk": _URL_MARK})
+    return template.replace(str(_URL_MARK), str(pk))
 
 
 def _goal_type() -> ContentType:
@@ -125,7 +169,7 @@ def _pace_trace(node, threshold: Decimal) -> list:
 
 def evaluate_individual(rule, today: datetime.date) -> Iterator[Finding]:
     company_id = rule.company_id
-    goals = list(
+    goals = goal_rows(
         _in_period(
             Goal.objects.filter(
                 company_id=company_id,
@@ -135,8 +179,6 @@ def evaluate_individual(rule, today: datetime.date) -> Iterator[Finding]:
             ),
             today,
         )
-        .select_related("owner", "department")
-        .only(*TREE_FIELDS)
     )
     if not goals:
         return
@@ -150,11 +192,11 @@ def evaluate_individual(rule, today: datetime.date) -> Iterator[Finding]:
             continue
         g = node.goal
         head = org.head_of(g.owner_id)
-        escalation = org.level_up(head) if head else org.supervising_vps(g.owner.department_id)
+        escalation = org.level_up(head) if head else org.supervising_vps(g.owner_department_id)
         expected, expected_steps = _expected_actual(g, node.pace.elapsed)
         title = workdays.Step(
             T_TITLE_INDIVIDUAL,
-            {"owner": g.owner.name, "goal": g.title, "completion": engine.Pct(node.pace.ratio)},
+            {"owner": g.owner_name, "goal": g.title, "completion": engine.Pct(node.pace.ratio)},
         )
         yield Finding(
             subject=(goal_type, g.pk),
@@ -169,8 +211,8 @@ def evaluate_individual(rule, today: datetime.date) -> Iterator[Finding]:
             recipients=org.users([g.owner_id, head]),
             escalation=org.users(sorted(escalation)),
             employee_id=g.owner_id,
-            department_id=g.owner.department_id,
-            subject_repr=f"{g.owner.name}: {g.title}",
+            department_id=g.owner_department_id,
+            subject_repr=f"{g.owner_name}: {g.title}",
         )
 
 
@@ -187,11 +229,7 @@ def evaluate_department(rule, today: datetime.date) -> Iterator[Finding]:
         .distinct()
     )
     # the whole trees of those maps, as the company-wide pages see them (roll-ups included)
-    goals = list(
-        Goal.objects.filter(company_id=company_id, strategy_map_id__in=map_ids)
-        .select_related("owner", "department")
-        .only(*TREE_FIELDS)
-    )
+    goals = goal_rows(Goal.objects.filter(company_id=company_id, strategy_map_id__in=map_ids))
     if not goals:
         return
     calendar, curves = pace_inputs(company_id)
@@ -217,7 +255,7 @@ def evaluate_department(rule, today: datetime.date) -> Iterator[Finding]:
         title = workdays.Step(
             T_TITLE_DEPARTMENT,
             {
-                "department": g.department.name,
+                "department": g.department_name,
                 "goal": g.title,
                 "completion": engine.Pct(node.pace.ratio),
             },
@@ -235,7 +273,7 @@ def evaluate_department(rule, today: datetime.date) -> Iterator[Finding]:
             recipients=org.users(sorted(org.supervising_vps(g.department_id))),
             escalation=gms,
             department_id=g.department_id,
-            subject_repr=f"{g.department.name}: {g.title}",
+            subject_repr=f"{g.department_name}: {g.title}",
         )
 
 
@@ -262,7 +300,7 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
     metric = Metric.objects.filter(company_id=company_id, key=key).first()
     if metric is None:
         return
-    goals = list(
+    goals = goal_rows(
         _in_period(
             Goal.objects.filter(
                 company_id=company_id,
@@ -274,8 +312,6 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
             ).exclude(direction=Goal.Direction.RANGE),
             today,
         )
-        .select_related("owner")
-        .only(*TREE_FIELDS)
     )
     if not goals:
         return
@@ -310,7 +346,7 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
         if value is None or value >= threshold:
             continue
         head = org.head_of(g.owner_id)
-        escalation = org.level_up(head) if head else org.supervising_vps(g.owner.department_id)
+        escalation = org.level_up(head) if head else org.supervising_vps(g.owner_department_id)
         steps = [
             workdays.Step(
                 T_WEEK,
@@ -349,7 +385,7 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
         title = workdays.Step(
             T_TITLE_WEEKLY,
             {
-                "owner": g.owner.name,
+                "owner": g.owner_name,
                 "metric": metric.name,
                 "actual": engine.Num(total),
                 "plan": engine.Num(plan.quantize(Decimal("0.1"))),
@@ -368,8 +404,8 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
             recipients=org.users([g.owner_id, head]),
             escalation=org.users(sorted(escalation)),
             employee_id=g.owner_id,
-            department_id=g.owner.department_id,
-            subject_repr=f"{g.owner.name}: {g.title}",
+            department_id=g.owner_department_id,
+            subject_repr=f"{g.owner_name}: {g.title}",
         )
 
 
