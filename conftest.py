@@ -36,3 +36,11 @@ def goal_world(world):
     from renshi.goals.testing import build_goal_world
 
     return build_goal_world(world)
+
+
+@pytest.fixture
+def plan_world(world):
+    """A quarter performance plan in progress on top of ``world`` (renshi.performance.testing)."""
+    from renshi.performance.testing import build_plan_world
+
+    return build_plan_world(world)
