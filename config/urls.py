@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("renshi.notifications.urls")),
     path("metrics/", include("renshi.metrics.urls")),
     path("alerts/", include("renshi.alerts.urls")),
+    path("performance/", include("renshi.performance.urls")),
     path("api/v1/", include("renshi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/admin/", admin.site.urls),

@@ -9,3 +9,6 @@ class PerformanceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import permissions  # noqa: F401  (registers access policies and permissions)
+
+        # each part registers its notification events, alert evaluators and menu entries
+        from . import hooks_cards, hooks_plans, hooks_results  # noqa: F401

@@ -141,6 +141,8 @@ class Plan(AuditedModel, VersionedModel):
     distribution = models.JSONField(_("forced distribution"), default=dict, blank=True)
     weight_360 = models.DecimalField(_("360 weight (%)"), max_digits=5, decimal_places=2, default=0)
     anonymous_360 = models.BooleanField(_("anonymous 360"), default=True)
+    # the 360 questionnaire: [{"key": "teamwork", "text": "团队合作"}, ...], rated 1–5
+    questions_360 = models.JSONField(_("360 questions"), default=list, blank=True)
     # {"excellent": {"raise": "10", "bonus": "1.5"}, ...} (scoring.Outcome)
     outcomes = models.JSONField(_("outcome table"), default=dict, blank=True)
     assign_deadline = models.DateField(_("assignment deadline"), null=True, blank=True)

@@ -1,0 +1,5 @@
+from . import urls_cards, urls_plans, urls_results
+
+app_name = "performance"
+
+urlpatterns = [*urls_plans.urlpatterns, *urls_cards.urlpatterns, *urls_results.urlpatterns]

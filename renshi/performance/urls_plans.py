@@ -1,0 +1,3 @@
+"""URLs of the plans part (namespace "performance", included by renshi/performance/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the results part (namespace "performance", included by renshi/performance/urls.py)."""
+
+urlpatterns: list = []
