@@ -8,7 +8,5 @@ class PerformanceConfig(AppConfig):
     verbose_name = _("Performance cycles")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers access policies and permissions)
-
-        # each part registers its notification events, alert evaluators and menu entries
-        from . import hooks_cards, hooks_plans, hooks_results  # noqa: F401
+        # access policies, then each part's notification events, alert evaluators, menu entries
+        from . import hooks_cards, hooks_plans, hooks_results, permissions  # noqa: F401
