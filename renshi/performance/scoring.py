@@ -81,6 +81,13 @@ def fmt(value: Decimal | None) -> str:
     return f"{q2(value).normalize():f}"
 
 
+def plain(value: Decimal | None) -> str | None:
+    """Exact, without exponent or trailing zeros, for stored traces: 122.0000 → "122"."""
+    if value is None:
+        return None
+    return f"{D(value).normalize():f}"
+
+
 def pct(value: Decimal) -> str:
     return f"{fmt(value * HUNDRED)}%"
 
@@ -296,9 +303,7 @@ class IndicatorScore:
     trace: list[Line]
 
     def as_dict(self) -> dict[str, Any]:
-        def s(v):
-            return None if v is None else str(v)
-
+        s = plain
         return {
             "key": self.key,
             "name": self.name,
@@ -542,11 +547,11 @@ class Result:
     def as_dict(self) -> dict[str, Any]:
         return {
             "indicators": [i.as_dict() for i in self.indicators],
-            "subtotals": {k: str(v) for k, v in self.subtotals.items()},
-            "base": str(self.base),
-            "score360": None if self.score360 is None else str(self.score360),
+            "subtotals": {k: plain(v) for k, v in self.subtotals.items()},
+            "base": plain(self.base),
+            "score360": plain(self.score360),
             "raters360": self.raters360,
-            "final": str(self.final),
+            "final": plain(self.final),
             "grade": self.grade.key,
             "complete": self.complete,
             "trace": [line.as_dict() for line in self.trace],
