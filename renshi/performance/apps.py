@@ -9,4 +9,4 @@ class PerformanceConfig(AppConfig):
 
     def ready(self) -> None:
         # access policies, then each part's notification events, alert evaluators, menu entries
-        from . import hooks_cards, hooks_plans, hooks_results, permissions  # noqa: F401
+        from . import hooks_360, hooks_cards, hooks_plans, hooks_results, permissions  # noqa: F401

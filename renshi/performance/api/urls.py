@@ -1,5 +1,10 @@
 """Included by renshi.api.urls under ``performance/`` (names in the "api" namespace)."""
 
-from . import urls_cards, urls_plans, urls_results
+from . import urls_360, urls_cards, urls_plans, urls_results
 
-urlpatterns = [*urls_plans.urlpatterns, *urls_cards.urlpatterns, *urls_results.urlpatterns]
+urlpatterns = [
+    *urls_plans.urlpatterns,
+    *urls_cards.urlpatterns,
+    *urls_results.urlpatterns,
+    *urls_360.urlpatterns,
+]

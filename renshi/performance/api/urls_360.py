@@ -1,0 +1,3 @@
+"""360 review REST endpoints (included by renshi/performance/api/urls.py)."""
+
+urlpatterns = []
