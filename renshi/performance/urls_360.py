@@ -1,3 +1,3 @@
 """360 review and actuals import pages (included by renshi/performance/urls.py)."""
 
-urlpatterns = []
+urlpatterns: list = []

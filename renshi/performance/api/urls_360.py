@@ -1,3 +1,3 @@
 """360 review REST endpoints (included by renshi/performance/api/urls.py)."""
 
-urlpatterns = []
+urlpatterns: list = []
