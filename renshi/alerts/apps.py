@@ -8,13 +8,11 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Pace and alerts")
 
     def ready(self) -> None:
-        from renshi.core.context_processors import NAV_ITEMS
+        from renshi.core.context_processors import nav_add
         from renshi.notifications.events import register_event
 
         from . import permissions  # noqa: F401  (registers access policies and permissions)
 
         register_event("alerts.opened", _("New pace alert"))
         register_event("alerts.escalated", _("Pace alert escalated to you"))
-        entry = (_("Alerts"), "alerts:alert_list", "alerts.view")
-        if entry not in NAV_ITEMS:
-            NAV_ITEMS.append(entry)
+        nav_add(_("Alerts"), "alerts:alert_list", "alerts.view", "data")

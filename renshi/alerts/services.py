@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from renshi.core import access
 from renshi.core.audit import audit_event
 from renshi.core.concurrency import ConflictError, bump_version
-from renshi.notifications.services import notification_send
+from renshi.notifications.services import Message, notification_send_each
 from renshi.org.models import Company
 from renshi.org.scope import get_scope
 
@@ -244,44 +244,51 @@ def alerts_evaluate_enqueue(*, actor: Any, company: Company | int | None = None)
 
 
 def _notify(rule: AlertRule, event: str, alerts: list[tuple[int, Finding]], levels: str) -> int:
-    """One notification for a chunk of alerts: to everyone concerned, in the company language.
-    A single alert is named and linked; several link to the alert list filtered by the rule."""
-    recipients: list[int] = []
-    seen: set[int] = set()
-    for _pk, finding in alerts:
+    """Notify everyone concerned by a chunk of alerts, each about *their* alerts, in one bulk
+    call (``notification_send_each``): one alert is named and linked to its page; several are
+    counted and linked to the alert list filtered by the rule. The company's chat robots get
+    one summary of the chunk. Returns the number of people notified."""
+    mine: dict[int, list[tuple[int, Finding]]] = {}
+    for pk, finding in alerts:
         for uid in finding.recipients if levels == "first" else finding.escalation:
-            if uid is not None and uid not in seen:
-                seen.add(uid)
-                recipients.append(uid)
-    if not recipients:
+            if uid is not None:
+                mine.setdefault(uid, [])
+                if not mine[uid] or mine[uid][-1][0] != pk:
+                    mine[uid].append((pk, finding))
+    if not mine:
         return 0
+    list_url = reverse("alerts:alert_list") + f"?rule={rule.pk}"
+    body = ""
     with translation.override(settings.LANGUAGE_CODE):
-        if len(alerts) == 1:
-            pk, finding = alerts[0]
-            name = _title_text(finding)
-            if event == EVENT_OPENED:
-                title = gettext("Alert: %(title)s") % {"title": name}
-            else:
-                title = gettext("Escalated alert: %(title)s") % {"title": name}
-            url = reverse("alerts:alert_detail", kwargs={"pk": pk})
-        else:
-            params = {"count": len(alerts), "rule": rule.name}
-            if event == EVENT_OPENED:
-                title = gettext("%(count)s new alerts: %(rule)s") % params
-            else:
-                title = gettext("%(count)s alerts escalated: %(rule)s") % params
-            url = reverse("alerts:alert_list") + f"?rule={rule.pk}"
         body = gettext("Open the alert to see the numbers and how they were computed.")
-    notification_send(
+
+        def message(uid: int | None, own: list[tuple[int, Finding]]) -> Message:
+            if len(own) == 1:
+                pk, finding = own[0]
+                name = _title_text(finding)
+                if event == EVENT_OPENED:
+                    title = gettext("Alert: %(title)s") % {"title": name}
+                else:
+                    title = gettext("Escalated alert: %(title)s") % {"title": name}
+                url = reverse("alerts:alert_detail", kwargs={"pk": pk})
+            else:
+                params = {"count": len(own), "rule": rule.name}
+                if event == EVENT_OPENED:
+                    title = gettext("%(count)s new alerts: %(rule)s") % params
+                else:
+                    title = gettext("%(count)s alerts escalated: %(rule)s") % params
+                url = list_url
+            return Message(recipient=uid, title=title, body=body, url=url, target=rule)
+
+        messages = [message(uid, own) for uid, own in mine.items()]
+        broadcast = message(None, alerts)
+    notification_send_each(
         company_id=rule.company_id,
-        recipients=recipients,
         event=event,
-        title=title,
-        body=body,
-        url=url,
-        target=rule,
+        messages=messages,
+        broadcast=broadcast,
     )
-    return len(recipients)
+    return len(messages)
 
 
 def _title_text(finding: Finding) -> str:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(), name="docs"),
     path("metrics/", include("renshi.metrics.api.urls")),
+    path("alerts/", include("renshi.alerts.api.urls")),
     path("performance/", include("renshi.performance.api.urls")),
     path("", include("renshi.notifications.api.urls")),
     # pages (HTML, session login)

@@ -109,3 +109,19 @@ ROWS = [
         state=_days_state,
     ),
 ]
+
+# --- the REST API (same rules; anonymous callers get 401) ------------------------------------
+ROWS += [
+    Row("api:alerts-list", expect(200, anon=401)),
+    Row("api:alerts-detail", expect(200, anon=401, vp2=404, emp_prod=404, other_gm=404),
+        kwargs=_alert_pk),
+    Row(
+        "api:alerts-resolve",
+        expect(200, anon=401, vp2=404, emp_prod=404, other_gm=404, emp_east=403),
+        kwargs=_alert_pk,
+        method="POST",
+        data=lambda w: {},
+        json=True,
+        state=_alert_state,
+    ),
+]  # fmt: skip

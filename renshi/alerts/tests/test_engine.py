@@ -246,3 +246,17 @@ def test_calendar_days_bulk_and_delete(world):
 
     with pytest.raises(PermissionDenied):
         services.calendar_days_set(actor=world.users["vp1"], dates=days, is_working=False)
+
+
+def test_each_person_hears_of_their_own_alerts(world, fake, rule):
+    fake.below = {"emp_east": D("0.5"), "emp_east2": D("0.6")}
+    run(world, rule)
+    mine = Notification.objects.get(recipient=world.users["emp_east"], event="alerts.opened")
+    assert mine.title.count("emp_east") == 0  # named by the employee's name, not the key
+    assert world.employees["emp_east"].name in mine.title
+    assert world.employees["emp_east2"].name not in mine.title
+    alert = Alert.objects.get(subject_id=world.employees["emp_east"].pk)
+    assert mine.url == f"/alerts/{alert.pk}/"
+    head = Notification.objects.get(recipient=world.users["head_east"], event="alerts.opened")
+    assert head.title.startswith("2")  # "2 new alerts: …" (both concern the head)
+    assert head.url.startswith("/alerts/?rule=")
