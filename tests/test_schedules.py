@@ -14,6 +14,7 @@ EXPECTED = {
     "alerts_evaluate_daily",  # alerts: evaluate every rule each morning
     "goal_actuals_refresh_all",  # goals: recompute metric-fed actuals
     "idempotency_purge",  # core: drop Idempotency-Key answers after 24 h
+    "scorecard_actuals_refresh_all",  # performance: recompute metric/goal-fed scorecard actuals
 }
 
 
