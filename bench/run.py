@@ -15,6 +15,10 @@ DATABASE_URL when it is set), and measures in process with Django's test client:
 * goal_tree_load_ms           the same including the query that loads the goals (tree_progress)
 * goal_tree_queries_<n>       SQL queries of the alignment tree page as gm, with a map of 100 and
                               of 10,000 goals (equal)
+* ingest_points_per_s         100,000 data points through POST /api/v1/metrics/points/ in
+                              batches of 5,000 with an integration key (bench/metrics_bench.py)
+* alerts_eval_10k_s           one evaluation of every default alert rule over 10,000 employees,
+                              each with an individual KPI (bench/alerts_bench.py)
 
 Writes bench/results.json (a list of {"name", "value", "unit", "n"}), prints a table and exits
 non-zero when a target is missed. Each size runs in a subprocess (``--measure N``) because
@@ -47,6 +51,8 @@ TARGETS = {
     "employee_list_ms": ("<", 50.0),
     "import_10k_s": ("<", 15.0),
     "goal_rollup_ms": ("<", 200.0),
+    "ingest_points_per_s": (">", 5000.0),
+    "alerts_eval_10k_s": ("<", 5.0),
 }
 GOAL_OBJECTIVES = 8
 
@@ -113,6 +119,10 @@ def main() -> int:
          "unit": "queries", "n": SIZES[0]},
         {"name": "goal_tree_queries_10000", "value": large.get("goal_tree_queries"),
          "unit": "queries", "n": LARGE},
+        {"name": "ingest_points_per_s", "value": large.get("ingest_points_per_s"),
+         "unit": "points/s", "n": 100_000},
+        {"name": "alerts_eval_10k_s", "value": large.get("alerts_eval_s"), "unit": "s",
+         "n": LARGE},
     ]  # fmt: skip
     failures = check(results, small, large)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -142,6 +152,8 @@ def check(results: list[dict], small: dict, large: dict) -> list[str]:
             failures.append(f"{name} was not measured")
         elif op == "<" and not value < limit:
             failures.append(f"{name} = {value} (target < {limit})")
+        elif op == ">" and not value > limit:
+            failures.append(f"{name} = {value} (target > {limit})")
     for page in ("list", "detail"):
         a, b = small[f"{page}_queries"], large[f"{page}_queries"]
         if a != b:
@@ -206,6 +218,16 @@ def measure(n: int, *, with_import: bool) -> int:
     print(f"employee list: {out['list_ms']} ms median, {out['list_queries']} queries")
 
     out["api_ms"] = measure_api(gm, out["notes"])
+    if with_import:  # the large size only: these build their own data at 10,000 employees
+        from alerts_bench import measure_alerts
+        from metrics_bench import measure_ingest
+
+        from renshi.org.models import Company
+
+        demo = Company.objects.get(code="demo")
+        # alerts first: measure_goals adds 10,000 more KPIs to the company
+        out["alerts_eval_s"] = measure_alerts(demo, out["notes"])
+        out["ingest_points_per_s"] = measure_ingest(None, demo, out["notes"])
     measure_goals(n, gm, client, queries, out)
     if with_import:
         out["import_s"] = measure_import(n, out["notes"])

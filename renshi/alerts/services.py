@@ -243,6 +243,9 @@ def alerts_evaluate_enqueue(*, actor: Any, company: Company | int | None = None)
     transaction.on_commit(lambda: alerts_evaluate_task.enqueue(company_id))
 
 
+_URL_MARK = 987654321
+
+
 def _notify(rule: AlertRule, event: str, alerts: list[tuple[int, Finding]], levels: str) -> int:
     """Notify everyone concerned by a chunk of alerts, each about *their* alerts, in one bulk
     call (``notification_send_each``): one alert is named and linked to its page; several are
@@ -258,6 +261,7 @@ def _notify(rule: AlertRule, event: str, alerts: list[tuple[int, Finding]], leve
     if not mine:
         return 0
     list_url = reverse("alerts:alert_list") + f"?rule={rule.pk}"
+    detail = reverse("alerts:alert_detail", kwargs={"pk": _URL_MARK})  # one reverse per chunk
     body = ""
     with translation.override(settings.LANGUAGE_CODE):
         body = gettext("Open the alert to see the numbers and how they were computed.")
@@ -270,7 +274,7 @@ def _notify(rule: AlertRule, event: str, alerts: list[tuple[int, Finding]], leve
                     title = gettext("Alert: %(title)s") % {"title": name}
                 else:
                     title = gettext("Escalated alert: %(title)s") % {"title": name}
-                url = reverse("alerts:alert_detail", kwargs={"pk": pk})
+                url = detail.replace(str(_URL_MARK), str(pk))
             else:
                 params = {"count": len(own), "rule": rule.name}
                 if event == EVENT_OPENED:
