@@ -87,17 +87,14 @@ def actuals_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def actuals_template(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
-    try:
-        department_id = int(request.GET.get("department", ""))
-    except ValueError:
-        department_id = None
-    department = Department.objects.filter(pk=department_id, company_id=plan.company_id).first()
+    code = request.GET.get("department", "")[:50]
+    department = Department.objects.filter(code=code, company_id=plan.company_id).first()
     if department is None:
         raise PermissionDenied
     content = imports.actuals_template(actor=request.user, plan=plan, department=department)
     response = HttpResponse(content, content_type=excel.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = (
-        f'attachment; filename="actuals-{plan.pk}-{department.pk}.xlsx"'
+        f'attachment; filename="actuals-{plan.pk}-{department.code}.xlsx"'
     )
     add_never_cache_headers(response)
     return response
