@@ -10,7 +10,9 @@ Evaluators (docs/alerts.md has the table; defaults from the seeds):
 * ``goals.weekly_metric_below_plan`` — individual KPIs fed by a metric (``params.metric``,
   default ``crm.new_customers``): this ISO week's data points against the week's plan (the
   target × the share of the period's working days that fall in this week so far) below 1.0 →
-  the salesperson and the sales head; escalation as for individual goals.
+  the salesperson and the sales head; escalation as for individual goals. A week whose plan so
+  far is under ``params.min_plan`` (default 1 unit) is not checked: "0 new customers against a
+  plan of 0.14" is noise, and low-volume KPIs are followed by the pace rule instead.
 
 Each evaluator reads in bulk: a fixed number of queries whatever the number of goals.
 Goals are evaluated while in their period: from the day after their start to the day after
@@ -47,6 +49,7 @@ INDIVIDUAL = "goals.individual_below_pace"
 DEPARTMENT = "goals.department_below_pace"
 WEEKLY = "goals.weekly_metric_below_plan"
 DEFAULT_METRIC = "crm.new_customers"
+DEFAULT_MIN_PLAN = "1"
 ONE_DAY = datetime.timedelta(days=1)
 
 T_TITLE_INDIVIDUAL = _("%(owner)s: %(goal)s at %(completion)s of pace")
@@ -303,6 +306,10 @@ def department_periods(rule, today: datetime.date) -> set[str]:
 def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
     company_id = rule.company_id
     key = (rule.params or {}).get("metric") or DEFAULT_METRIC
+    try:  # a week planned at less than this is not checked (see the module docstring)
+        min_plan = Decimal(str((rule.params or {}).get("min_plan", DEFAULT_MIN_PLAN)))
+    except ArithmeticError:
+        min_plan = Decimal(DEFAULT_MIN_PLAN)
     metric = Metric.objects.filter(company_id=company_id, key=key).first()
     if metric is None:
         return
@@ -344,7 +351,7 @@ def evaluate_weekly(rule, today: datetime.date) -> Iterator[Finding]:
         baseline = g.baseline if g.baseline is not None else Decimal(0)
         span = abs(g.target - baseline)
         plan = workdays.expected_to_date(span, now.value - before.value)
-        if plan <= 0:
+        if plan <= 0 or plan < min_plan:
             continue
         total, points = sums.get(g.owner_id, (Decimal(0), 0))
         total = Decimal(total or 0)
@@ -456,7 +463,7 @@ register_evaluator(
         "below the week's plan (target × this week's share of the period's working days): the "
         "salesperson and the sales manager."
     ),
-    default_params={"metric": DEFAULT_METRIC},
+    default_params={"metric": DEFAULT_METRIC, "min_plan": DEFAULT_MIN_PLAN},
     periods=weekly_periods,
 )
 

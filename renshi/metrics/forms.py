@@ -99,8 +99,8 @@ class PointFilterForm(BootstrapMixin, forms.Form):
     subject = forms.CharField(
         label=_("Subject"), required=False, help_text=_("employee number or department code")
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    date_from = forms.DateField(label=_("From date"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("To date"), required=False, widget=DateInput)
     batch = forms.IntegerField(label=_("Batch"), required=False, min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any):

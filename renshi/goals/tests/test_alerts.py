@@ -53,7 +53,7 @@ def test_default_rules_have_the_seeds_thresholds(world):
     assert found[goal_alerts.INDIVIDUAL].threshold == D("0.7")
     assert found[goal_alerts.DEPARTMENT].threshold == D("0.8")
     assert found[goal_alerts.WEEKLY].threshold == D("1.0")
-    assert found[goal_alerts.WEEKLY].params == {"metric": "crm.new_customers"}
+    assert found[goal_alerts.WEEKLY].params == {"metric": "crm.new_customers", "min_plan": "1"}
 
 
 def test_individual_below_pace_goes_to_the_employee_and_their_head(world, goal_world):
@@ -158,6 +158,9 @@ def _weekly_setup(world, goal_world):
     Goal.objects.filter(pk__in=[goal_world.kpi_east.pk, goal_world.kpi_east2.pk]).update(
         metric_key="crm.new_customers"
     )
+    # these KPIs plan 12 a year (0.14 by a Thursday): check even such small weeks here
+    rule = rules(world)[goal_alerts.WEEKLY]
+    AlertRule.objects.filter(pk=rule.pk).update(params={**rule.params, "min_plan": "0"})
     return metric
 
 
@@ -269,3 +272,14 @@ def test_the_task_runs_all_default_rules(world, goal_world):
 
     result = alerts_evaluate_task.enqueue(world.company.pk, today=OCT1.isoformat())
     assert result.return_value["opened"] == 5  # kpi_east + four department goals
+
+
+def test_weeks_planned_under_one_unit_are_not_checked_by_default(world, goal_world):
+    metric = _weekly_setup(world, goal_world)
+    rule = rules(world)[goal_alerts.WEEKLY]
+    AlertRule.objects.filter(pk=rule.pk).update(params={"metric": metric.key})  # default min
+    evaluate(world, goal_alerts.WEEKLY)
+    assert not open_alerts(goal_alerts.WEEKLY).exists()  # plan 0.14 < 1: noise, not an alert
+    Goal.objects.filter(pk=goal_world.kpi_east.pk).update(target=D(120))  # 1.38 by Thursday
+    evaluate(world, goal_alerts.WEEKLY)
+    assert open_alerts(goal_alerts.WEEKLY).get().subject_id == goal_world.kpi_east.pk
