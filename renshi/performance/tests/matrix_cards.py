@@ -219,3 +219,139 @@ ROWS = [
         state=cards_state(P.TRACKING, S.CONFIRMED),
     ),
 ]
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+ANON = 401
+API_CARD_VIEW = expect(200, anon=ANON, vp2=404, emp_prod=404, other_gm=404)
+API_ASSIGNERS = expect(200, anon=ANON, vp2=404, emp_east=403, emp_prod=404, other_gm=404)
+API_OWNER = expect(403, anon=ANON, emp_east=200, vp2=404, emp_prod=404, other_gm=404)
+API_EVALUATORS = expect(
+    200, anon=ANON, hrvp=403, perf=403, emp_east=403, vp2=404, emp_prod=404, other_gm=404
+)
+
+
+def _api_items(w):
+    item = _item(w, P.ASSIGNING, S.DRAFT)
+    return {"version": 1, "items": {str(item.indicator_id): {"weight": "60", "target": "12"}}}
+
+
+def _api_batch(w):
+    card = _card(w, P.TRACKING, S.CONFIRMED)
+    item = _item(w, P.TRACKING, S.CONFIRMED)
+    return {
+        "mode": "actuals",
+        "rows": [
+            {"scorecard": card.pk, "version": 1, "items": {str(item.indicator_id): {"actual": "5"}}}
+        ],
+    }
+
+
+def _api_evaluate(w):
+    card = _card(w, P.MANAGER_EVALUATION, S.SELF_EVALUATED)
+    items = {
+        str(i.pk): {"rating": "4"}
+        for i in ScorecardItem.objects.filter(scorecard=card).select_related("indicator")
+        if (i.indicator.rule or {}).get("kind") == "rating"
+    }
+    return {"version": 1, "manager_comment": "好", "items": items}
+
+
+ROWS += [
+    Row(
+        "api:performance-scorecards-list",
+        expect(200, anon=ANON),
+        kwargs=lambda w: (_world(w, P.TRACKING, S.CONFIRMED), {})[1],
+    ),
+    Row(
+        "api:performance-scorecards-detail",
+        API_CARD_VIEW,
+        kwargs=card_kwargs(P.TRACKING, S.CONFIRMED),
+    ),
+    Row(
+        "api:performance-scorecards-items",
+        API_ASSIGNERS,
+        kwargs=card_kwargs(P.ASSIGNING, S.DRAFT),
+        method="PATCH",
+        json=True,
+        data=_api_items,
+        state=cards_state(P.ASSIGNING, S.DRAFT),
+    ),
+    Row(
+        "api:performance-scorecards-items-batch",
+        expect(200, anon=ANON, vp2=404, emp_prod=404, other_gm=404),
+        method="POST",
+        json=True,
+        data=_api_batch,
+        state=cards_state(P.TRACKING, S.CONFIRMED),
+    ),
+    Row(
+        "api:performance-scorecards-send",
+        API_ASSIGNERS,
+        kwargs=card_kwargs(P.ASSIGNING, S.DRAFT),
+        method="POST",
+        json=True,
+        data=lambda w: {"version": 1},
+        state=cards_state(P.ASSIGNING, S.DRAFT),
+    ),
+    Row(
+        "api:performance-scorecards-confirm",
+        API_OWNER,
+        kwargs=card_kwargs(P.ASSIGNING, S.SENT),
+        method="POST",
+        json=True,
+        data=lambda w: {"version": 1},
+        state=cards_state(P.ASSIGNING, S.SENT),
+    ),
+    Row(
+        "api:performance-scorecards-object",
+        API_OWNER,
+        kwargs=card_kwargs(P.ASSIGNING, S.SENT),
+        method="POST",
+        json=True,
+        data=lambda w: {"version": 1, "reason": "目标太高"},
+        state=cards_state(P.ASSIGNING, S.SENT),
+    ),
+    Row(
+        "api:performance-scorecards-self-evaluate",
+        API_OWNER,
+        kwargs=card_kwargs(P.SELF_EVALUATION, S.CONFIRMED),
+        method="POST",
+        json=True,
+        data=lambda w: {"version": 1, "self_comment": "完成"},
+        state=cards_state(P.SELF_EVALUATION, S.CONFIRMED),
+    ),
+    Row(
+        "api:performance-scorecards-evaluate",
+        API_EVALUATORS,
+        kwargs=card_kwargs(P.MANAGER_EVALUATION, S.SELF_EVALUATED),
+        method="POST",
+        json=True,
+        data=_api_evaluate,
+        state=cards_state(P.MANAGER_EVALUATION, S.SELF_EVALUATED),
+    ),
+    Row(
+        "api:performance-item-comments",
+        API_CARD_VIEW,
+        kwargs=lambda w: {"pk": _item(w, P.TRACKING, S.CONFIRMED).pk},
+    ),
+    Row(
+        "api:performance-item-comments",
+        expect(201, anon=ANON, vp2=404, emp_prod=404, other_gm=404),
+        kwargs=lambda w: {"pk": _item(w, P.TRACKING, S.CONFIRMED).pk},
+        method="POST",
+        json=True,
+        data=lambda w: {"body": "进展如何?"},
+        state=cards_state(P.TRACKING, S.CONFIRMED),
+    ),
+    Row(
+        "api:performance-department-submit",
+        expect(200, anon=ANON, vp2=404, emp_east=403, emp_prod=404, other_gm=404),
+        kwargs=_submit_kwargs,
+        method="POST",
+        json=True,
+        data=lambda w: {},
+        state=cards_state(P.ASSIGNING, S.CONFIRMED),
+    ),
+]
