@@ -9,7 +9,7 @@
 #   make lint          ruff check, ruff format --check, lint-imports
 #   make reset         delete the SQLite database (the next `make run` starts over)
 #   make messages      extract, compile and check the translation catalogs (needs gettext)
-#   make deps-system   apt-get chromium, fonts-wqy-microhei and gettext when missing
+#   make deps-system   apt-get chromium, fonts-wqy-microhei, gettext and pango (PDF) when missing
 
 PORT ?= 8000
 VENV ?= .venv
@@ -103,6 +103,8 @@ deps-system:
 	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing="$$missing fonts-wqy-microhei"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	if [ -z "$$missing" ]; then echo "System packages present."; exit 0; fi; \
 	echo "Installing:$$missing"; \
 	SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
