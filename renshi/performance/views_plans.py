@@ -499,11 +499,13 @@ def indicator_remove(request: HttpRequest, pk: int, ind: int) -> HttpResponse:
         services.plan_indicator_remove(
             actor=user, indicator=indicator, version=(form.cleaned_data or {}).get("version")
         )
-    except ConflictError as exc:
+    except (ConflictError, ValidationError) as exc:
+        error = str(exc) if isinstance(exc, ConflictError) else " ".join(exc.messages)
         context = _design_context(
-            request, plan, form=PlanSettingsForm(user=user, plan=plan), design_error=str(exc)
+            request, plan, form=PlanSettingsForm(user=user, plan=plan), design_error=error
         )
-        return render(request, "performance/plans/plan_design.html", context, status=CONFLICT)
+        status = CONFLICT if isinstance(exc, ConflictError) else INVALID
+        return render(request, "performance/plans/plan_design.html", context, status=status)
     messages.success(request, _("“%(name)s” was removed.") % {"name": indicator.name})
     return redirect("performance:plan_design", pk=plan.pk)
 
