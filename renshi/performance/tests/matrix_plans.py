@@ -201,7 +201,7 @@ ROWS = [
             "weight_360": "0",
             "appeal_days": "7",
             "version": _plan(w, P.DRAFT).version,
-        },  # fmt: skip
+        },
         state=_draft_state,
     ),
     Row("performance:plan_indicator_create", DRAFT_GET, kwargs=_plan_pk(P.DRAFT)),
@@ -264,5 +264,102 @@ ROWS = [
         data=lambda w: {"decision": "approve", "version": _plan(w, P.VP_REVIEW).version},
         state=_parts_state,
         note="only the VP supervising sales decides its part",
-    ),  # fmt: skip
+    ),
+]
+
+
+def _api_template_post(w):
+    return {"name": "回款率", "category": "results", "rule": {"kind": "ratio"}}
+
+
+ROWS += [
+    Row("api:performance-library-list", API_EVERYONE),
+    Row(
+        "api:performance-library-list",
+        expect(403, anon=401, perf=201, hrvp=201),
+        method="POST",
+        json=True,
+        data=_api_template_post,
+        state=_template_state,
+    ),
+    Row(
+        "api:performance-library-detail",
+        expect(200, anon=401, other_gm=404),
+        kwargs=lambda w: {"pk": _template(w).pk},
+    ),
+    Row(
+        "api:performance-library-detail",
+        expect(403, anon=401, perf=200, hrvp=200, other_gm=404),
+        kwargs=lambda w: {"pk": _template(w).pk},
+        method="PATCH",
+        json=True,
+        data=lambda w: {"default_weight": "55", "version": _template(w).version},
+        state=_template_state,
+    ),
+    Row(
+        "api:performance-library-detail",
+        expect(403, anon=401, perf=204, hrvp=204, other_gm=404),
+        kwargs=lambda w: {"pk": _template(w).pk},
+        method="DELETE",
+        headers={"If-Match": '"1"'},
+        state=_template_state,
+    ),
+    Row("api:performance-plans-list", API_EVERYONE),
+    Row(
+        "api:performance-plans-list",
+        expect(403, anon=401, perf=201),
+        method="POST",
+        json=True,
+        data=lambda w: {
+            "period_kind": "quarter",
+            "period_start": "2026-07-01",
+            "departments": [w.departments["production"].pk],
+        },
+        state=_plans_state,
+    ),
+    Row("api:performance-plans-detail", expect(200, anon=401, other_gm=404), kwargs=_plan_pk()),
+    Row(
+        "api:performance-plans-detail",
+        expect(404, anon=401, perf=200, hrvp=200, gm=403),
+        kwargs=_plan_pk(P.DRAFT),
+        method="PATCH",
+        json=True,
+        data=_with_version({"name": "2026Q1 绩效（改）"}),
+        state=_draft_state,
+    ),
+    Row(
+        "api:performance-plans-copy",
+        expect(403, anon=401, perf=201, other_gm=404),
+        kwargs=_plan_pk(),
+        method="POST",
+        json=True,
+        state=_plans_state,
+    ),
+    Row(
+        "api:performance-plans-transition",
+        expect(404, anon=401, perf=200, hrvp=403, gm=403),
+        kwargs=_plan_pk(P.DRAFT),
+        method="POST",
+        json=True,
+        data=_with_version({"step": "submit"}),
+        state=_draft_state,
+    ),
+    Row(
+        "api:performance-plans-part-review",
+        expect(
+            403,
+            anon=401,
+            vp1=200,
+            head_sales=404,
+            head_east=404,
+            emp_east=404,
+            emp_prod=404,
+            other_gm=404,
+        ),
+        kwargs=_part_kwargs,
+        method="POST",
+        json=True,
+        data=lambda w: {"decision": "approve", "version": _plan(w, P.VP_REVIEW).version},
+        state=_parts_state,
+    ),
 ]
