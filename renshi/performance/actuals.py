@@ -14,6 +14,9 @@ Recomputed for items of plans from ``assigning`` to ``manager_eval`` whose card 
 evaluated: on ``metrics.signals.points_ingested`` (the touched employees only, in bulk), hourly
 (``tasks.scorecard_actuals_refresh_all``) and when a goal is linked. Bulk writes (one
 bulk update, one bulk audit; item versions bump, card versions do not — nobody types these).
+
+Also registers the plans' periods as collection periods of the metrics app (points dated in a
+plan's period are accepted).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from renshi.core.audit import audit_bulk, snapshot
 from renshi.core.models import AuditLog
 from renshi.goals.models import Goal
 from renshi.metrics.models import DataPoint, Metric, SubjectKind
+from renshi.metrics.periods import register_period_provider
 from renshi.metrics.selectors import LINEAGE_LIMIT, metric_aggregates
 from renshi.metrics.signals import points_ingested
 
@@ -53,6 +57,12 @@ LIVE_CARDS = (
     Scorecard.Status.SELF_EVALUATED,
 )
 ITEM_FIELDS = ("actual", "actual_source", "actual_trace", "version", "updated_at")
+
+
+@register_period_provider
+def plan_periods(company_id: int):
+    """Plan periods are collection periods: points dated inside one are accepted."""
+    return Plan.objects.filter(company_id=company_id).values_list("period_start", "period_end")
 
 
 def fed_items():

@@ -29,9 +29,7 @@ class ItemOutputSerializer(serializers.Serializer):
     actual = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
     actual_source = serializers.CharField()
     actual_trace = serializers.JSONField()
-    rating = serializers.DecimalField(
-        max_digits=5, decimal_places=2, allow_null=True, required=False
-    )
+    rating = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     self_comment = serializers.CharField()
     evidence = serializers.CharField()
     manager_comment = serializers.CharField(required=False)

@@ -111,6 +111,17 @@ def _card_data(user, card: Scorecard, *, detail: bool = False, items=None) -> di
     return data
 
 
+def _only_given(data: dict, source: dict) -> dict:
+    """Serialized ``data`` without the keys ``source`` left out on purpose (hidden score)."""
+    out = {k: v for k, v in data.items() if k in source}
+    if "items" in out:
+        out["items"] = [
+            {k: v for k, v in item.items() if k in given}
+            for item, given in zip(out["items"], source["items"], strict=True)
+        ]
+    return out
+
+
 def _get_card(user, pk) -> Scorecard:
     return access.get_object_or_404(selectors.card_queryset(user), user, access.VIEW, pk=pk)
 
@@ -124,9 +135,8 @@ class ScorecardViewSet(viewsets.GenericViewSet):
     def _detail(self, request, pk, status_code=status.HTTP_200_OK) -> Response:
         card = _get_card(request.user, pk)
         items = selectors.card_items(user=request.user, card=card)
-        data = ScorecardDetailOutputSerializer(
-            _card_data(request.user, card, detail=True, items=items)
-        ).data
+        source = _card_data(request.user, card, detail=True, items=items)
+        data = _only_given(ScorecardDetailOutputSerializer(source).data, source)
         return Response(data, status=status_code, headers={"ETag": f'"{card.version}"'})
 
     @extend_schema(
@@ -150,7 +160,8 @@ class ScorecardViewSet(viewsets.GenericViewSet):
             queryset = queryset.filter(employee_id=services.actor_employee_id(request.user))
         page = self.paginate_queryset(queryset)
         data = [_card_data(request.user, c) for c in page]
-        return self.get_paginated_response(ScorecardOutputSerializer(data, many=True).data)
+        out = [_only_given(ScorecardOutputSerializer(d).data, d) for d in data]
+        return self.get_paginated_response(out)
 
     @extend_schema(responses=ScorecardDetailOutputSerializer)
     def retrieve(self, request, pk=None):
@@ -267,8 +278,8 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         )
         cards = _call(lambda: service(actor=request.user, rows=data["rows"]))
         fresh = selectors.card_queryset(request.user).filter(pk__in=[c.pk for c in cards])
-        out = [_card_data(request.user, c) for c in fresh.order_by("id")]
-        return Response(ScorecardOutputSerializer(out, many=True).data)
+        data = [_card_data(request.user, c) for c in fresh.order_by("id")]
+        return Response([_only_given(ScorecardOutputSerializer(d).data, d) for d in data])
 
 
 @extend_schema(tags=["performance"])
