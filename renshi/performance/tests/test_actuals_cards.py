@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fed(world):
-    pw = build_plan_world(world, plan_status=Plan.Status.TRACKING, card_status=Scorecard.Status.CONFIRMED)
+    pw = build_plan_world(
+        world, plan_status=Plan.Status.TRACKING, card_status=Scorecard.Status.CONFIRMED
+    )
     Metric.objects.create(
         company=world.company,
         key="crm.new_customers",
@@ -37,7 +39,9 @@ def _send(world, points):
     return points_ingest(actor=world.users["hrvp"], points=points, channel="api", source="crm")
 
 
-def test_metric_fed_actual_with_lineage_on_ingestion(world, fed, django_capture_on_commit_callbacks):
+def test_metric_fed_actual_with_lineage_on_ingestion(
+    world, fed, django_capture_on_commit_callbacks
+):
     east = world.employees["emp_east"].employee_no
     prod = world.employees["emp_prod"].employee_no
     with django_capture_on_commit_callbacks(execute=True):
@@ -68,7 +72,9 @@ def test_metric_fed_actual_with_lineage_on_ingestion(world, fed, django_capture_
 
 def test_hourly_refresh_caps_the_period_at_today(world, fed):
     east = world.employees["emp_east"].employee_no
-    _send(world, [{"metric": "crm.new_customers", "subject": east, "date": "2026-03-20", "value": 4}])
+    _send(
+        world, [{"metric": "crm.new_customers", "subject": east, "date": "2026-03-20", "value": 4}]
+    )
     items = list(actuals.fed_items())
     actuals.items_actuals_refresh(items=items, today=datetime.date(2026, 3, 10))
     item = ScorecardItem.objects.get(pk=fed.items[("emp_east", "customers")].pk)
