@@ -283,6 +283,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmployeeStatusEnum": "renshi.org.models.Employee.Status",
         "GoalStatusEnum": "renshi.goals.models.Goal.Status",
+        "GoalDirectionEnum": "renshi.goals.models.Goal.Direction",
+        "StrategyMapModeEnum": "renshi.goals.models.StrategyMap.Mode",
+        "PlanStatusEnum": "renshi.performance.models.Plan.Status",
+        "ScorecardStatusEnum": "renshi.performance.models.Scorecard.Status",
+        "AppealStatusEnum": "renshi.performance.models.Appeal.Status",
+        "IndicatorDirectionEnum": "renshi.performance.models.Direction",
+        "AlertStatusEnum": "renshi.alerts.models.Alert.Status",
+        "GridModeEnum": [("assign", "assign"), ("actuals", "actuals")],
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from ..models import Scorecard
 
 
-class RefSerializer(serializers.Serializer):
+class CardRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -38,10 +38,10 @@ class ItemOutputSerializer(serializers.Serializer):
 
 class ScorecardOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    plan = RefSerializer()
-    employee = RefSerializer()
-    department = RefSerializer()
-    evaluator = RefSerializer(allow_null=True)
+    plan = CardRefSerializer()
+    employee = CardRefSerializer()
+    department = CardRefSerializer()
+    evaluator = CardRefSerializer(allow_null=True)
     status = serializers.ChoiceField(choices=Scorecard.Status.choices)
     version = serializers.IntegerField()
     score = serializers.DecimalField(

@@ -16,7 +16,8 @@ class _Restricted(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, model, **kwargs):
         self.model = model
-        super().__init__(**kwargs)
+        # an empty queryset for the schema generator; get_queryset restricts the real one
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
 
     def get_queryset(self):
         return access.restrict(self.model, self.context["request"].user)

@@ -47,7 +47,7 @@ class ImprovementPlanInputSerializer(StrictInputSerializer):
 # --- output -------------------------------------------------------------------------------------
 
 
-class RefSerializer(serializers.Serializer):
+class ResultRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -77,8 +77,8 @@ class OutcomeSerializer(serializers.Serializer):
 
 class ResultRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    employee = RefSerializer()
-    department = RefSerializer()
+    employee = ResultRefSerializer()
+    department = ResultRefSerializer()
     status = serializers.CharField()
     score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     grade = serializers.CharField()
@@ -93,7 +93,7 @@ class ResultRowSerializer(serializers.Serializer):
 
 class PromotionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    employee = RefSerializer()
+    employee = ResultRefSerializer()
     score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     final_grade = serializers.CharField()
     trace = serializers.ListField(child=serializers.CharField())
@@ -162,8 +162,8 @@ class HistorySerializer(serializers.Serializer):
 class ReportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     plan = PlanRefSerializer()
-    employee = RefSerializer()
-    department = RefSerializer()
+    employee = ResultRefSerializer()
+    department = ResultRefSerializer()
     status = serializers.CharField()
     version = serializers.IntegerField()
     score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)

@@ -46,7 +46,7 @@ def test_ask_answer_and_aggregate_through_pages(world, client_for):
         assert rater.post(url, {"q_teamwork": "4", "q_communication": "3"}).status_code == 422
         body = head.get(aggregate_url).content.decode()
         if n < 3:
-            assert 'data-testid="r360-hidden"' in body and "left out" in body
+            assert 'data-testid="r360-hidden"' in body and "不计入得分" in body
             assert 'data-testid="r360-questions"' not in body
     assert Answer360.objects.filter(rater__isnull=True).count() == 3
     body = head.get(aggregate_url).content.decode()
@@ -84,7 +84,7 @@ def test_import_dry_run_then_commit_through_pages(world, client_for):
         return head.post(import_url, {"file": SimpleUploadedFile("a.xlsx", data)})
 
     response = upload(bad)
-    assert response.status_code == 422 and "Unknown employee number" in response.content.decode()
+    assert response.status_code == 422 and "未知工号" in response.content.decode()
     assert 'name="payload"' not in response.content.decode()
     response = upload(rows)
     assert response.status_code == 200

@@ -22,6 +22,17 @@ from renshi.performance.models import Appeal, Plan, Scorecard, ScorecardItem
 from .matrix_results import results_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched in English (pages are checked in their zh-hans default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 P, S = Plan.Status, Scorecard.Status
 
 

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from renshi.core.concurrency import ConflictError
 from renshi.core.models import AuditLog
@@ -20,6 +20,17 @@ from renshi.performance.models import Appeal, ImprovementPlan, Plan, Scorecard
 from .matrix_results import results_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched in English (pages are checked in their zh-hans default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 P, S = Plan.Status, Scorecard.Status
 
 
@@ -148,7 +159,7 @@ def test_close_waits_for_the_window_and_open_appeals(world, client_for):
         reason="x",
         raised_by=world.users["emp_east"],
     )
-    with pytest.raises(TransitionError, match="still open"):
+    with translation.override("en"), pytest.raises(TransitionError, match="still open"):
         sr.plan_close(actor=world.users["perf"], plan=pw.plan, version=1)
     api = client_for("perf").post(
         reverse("api:performance-results-close", kwargs={"pk": pw.plan.pk}),
