@@ -38,7 +38,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +60,8 @@ class ScoringError(ValueError):
 
 
 def D(value: Any) -> Decimal:
+    if type(value) is Decimal:
+        return value
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
@@ -85,7 +87,12 @@ def plain(value: Decimal | None) -> str | None:
     """Exact, without exponent or trailing zeros, for stored traces: 122.0000 → "122"."""
     if value is None:
         return None
-    return f"{D(value).normalize():f}"
+    text = str(value)
+    if "E" in text or "e" in text:
+        return f"{D(value).normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def pct(value: Decimal) -> str:
@@ -147,24 +154,75 @@ MESSAGES: dict[str, Any] = {
 
 CATEGORY_LABELS = {RESULTS: _("Results"), COMPETENCY: _("Competency")}
 
+# Lines keep their numbers raw (exact Decimal text once stored); they are formatted only when a
+# line is rendered, so scoring 10,000 scorecards formats nothing. Parameters listed here are
+# fractions shown as percentages; lists are sums shown as "a + b"; other numbers are shown
+# without trailing zeros, rounded to two places.
+PCT_PARAMS: dict[str, frozenset[str]] = {
+    "ratio": frozenset({"achievement"}),
+    "ratio_inverse": frozenset({"achievement"}),
+    "ratio_deviation": frozenset({"achievement"}),
+    "cap": frozenset({"before", "limit"}),
+    "floor": frozenset({"before", "limit"}),
+    "band": frozenset({"achievement", "lower"}),
+    "band_none": frozenset({"achievement"}),
+    "blend_360": frozenset({"base_share", "share360"}),
+}
+TEXT_PARAMS = frozenset({"name", "category", "grade", "anchor", "op", "lower_text", "terms"})
 
-@dataclass(frozen=True)
-class Line:
+
+def _shown(value: Any, percent: bool) -> Any:
+    if isinstance(value, (list, tuple)):
+        return " + ".join(str(_shown(v, percent)) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        number = D(value)
+    except (ArithmeticError, ValueError, TypeError):
+        return value
+    if not number.is_finite():
+        return value
+    return pct(number) if percent else fmt(number)
+
+
+class Line(NamedTuple):
+    """One step of a calculation: a message code and the raw values it shows (a tuple: cheap
+    to create, 10,000 scorecards make half a million of them)."""
+
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}  # never mutated
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "params": {k: str(v) for k, v in self.params.items()}}
+        return {
+            "code": self.code,
+            "params": {
+                k: (str(v) if type(v) is Decimal else _stored(v)) for k, v in self.params.items()
+            },
+        }
 
     def __str__(self) -> str:
         return render_line(self.code, self.params)
+
+
+def _stored(value: Any) -> Any:
+    if type(value) is str:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_stored(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return str(value)
 
 
 def render_line(code: str, params: Mapping[str, Any]) -> str:
     template = MESSAGES.get(code)
     if template is None:
         return f"{code}: {dict(params)}"
-    values = dict(params)
+    percent = PCT_PARAMS.get(code, frozenset())
+    values = {
+        k: v if k in TEXT_PARAMS and not isinstance(v, list) else _shown(v, k in percent)
+        for k, v in params.items()
+    }
     if "category" in values:
         values["category"] = CATEGORY_LABELS.get(values["category"], values["category"])
     try:
@@ -220,9 +278,7 @@ class Rule:
             data["anchors"] = tuple((int(level), str(text)) for level, text in data["anchors"])
         if "scale_max" in data:
             data["scale_max"] = int(data["scale_max"])
-        rule = cls(**data)
-        rule.validate()
-        return rule
+        return cls(**data)  # validated on construction
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "direction": self.direction}
@@ -239,6 +295,9 @@ class Rule:
             if self.anchors:
                 out["anchors"] = [[level, text] for level, text in self.anchors]
         return out
+
+    def __post_init__(self) -> None:
+        self.validate()  # a Rule is valid by construction, so scoring never re-checks it
 
     def validate(self) -> None:
         if self.kind not in (RATIO, BANDS, THRESHOLD, RATING):
@@ -332,8 +391,8 @@ def _achievement(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Decimal:
     if rule.direction == HIGHER:
         value = actual / target
         trace.append(
-            Line("ratio", {"name": name, "actual": fmt(actual), "target": fmt(target),
-                           "achievement": pct(value)})
+            Line("ratio", {"name": name, "actual": actual, "target": target,
+                           "achievement": value})
         )  # fmt: skip
         return value
     inverse = rule.inverse
@@ -347,18 +406,18 @@ def _achievement(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Decimal:
         value = TWO - actual / target
         code = "ratio_deviation"
     trace.append(
-        Line(code, {"name": name, "actual": fmt(actual), "target": fmt(target),
-                    "achievement": pct(value)})
+        Line(code, {"name": name, "actual": actual, "target": target,
+                    "achievement": value})
     )  # fmt: skip
     return value
 
 
 def _bounded(name: str, value: Decimal, rule: Rule, trace: list[Line]) -> Decimal:
     if rule.floor is not None and value < rule.floor:
-        trace.append(Line("floor", {"name": name, "before": pct(value), "limit": pct(rule.floor)}))
+        trace.append(Line("floor", {"name": name, "before": value, "limit": rule.floor}))
         value = rule.floor
     if rule.cap is not None and value > rule.cap:
-        trace.append(Line("cap", {"name": name, "before": pct(value), "limit": pct(rule.cap)}))
+        trace.append(Line("cap", {"name": name, "before": value, "limit": rule.cap}))
         value = rule.cap
     return value
 
@@ -367,7 +426,7 @@ def _threshold_score(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Deci
     actual, limit = D(ind.actual), rule.limit
     op = "≤" if rule.direction == LOWER else "≥"
     excess = actual - limit if rule.direction == LOWER else limit - actual
-    base = {"name": ind.name, "actual": fmt(actual), "limit": fmt(limit), "op": op}
+    base = {"name": ind.name, "actual": actual, "limit": limit, "op": op}
     if excess <= 0:
         trace.append(Line("threshold_met", base))
         return HUNDRED
@@ -377,9 +436,9 @@ def _threshold_score(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Deci
     steps = math.ceil(excess / rule.step)
     score = max(ZERO, HUNDRED - rule.step_points * steps)
     trace.append(
-        Line("threshold_steps", {**base, "excess": fmt(excess), "steps": steps,
-                                 "step": fmt(rule.step), "step_points": fmt(rule.step_points),
-                                 "score": fmt(score)})
+        Line("threshold_steps", {**base, "excess": excess, "steps": steps,
+                                 "step": rule.step, "step_points": rule.step_points,
+                                 "score": score})
     )  # fmt: skip
     return score
 
@@ -387,12 +446,12 @@ def _threshold_score(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Deci
 def _band_score(name: str, achievement: Decimal, rule: Rule, trace: list[Line]) -> Decimal:
     eligible = [(lo, score) for lo, score in rule.bands if lo <= achievement]
     if not eligible:
-        trace.append(Line("band_none", {"name": name, "achievement": pct(achievement)}))
+        trace.append(Line("band_none", {"name": name, "achievement": achievement}))
         return ZERO
     lower, score = max(eligible, key=lambda band: band[0])
     trace.append(
-        Line("band", {"name": name, "achievement": pct(achievement), "lower": pct(lower),
-                      "score": fmt(score)})
+        Line("band", {"name": name, "achievement": achievement, "lower": lower,
+                      "score": score})
     )  # fmt: skip
     return score
 
@@ -400,7 +459,6 @@ def _band_score(name: str, achievement: Decimal, rule: Rule, trace: list[Line]) 
 def score_indicator(ind: IndicatorInput) -> IndicatorScore:
     """One indicator: achievement, cap/floor, score, points, with the trace."""
     rule = ind.rule
-    rule.validate()
     weight = D(ind.weight)
     trace: list[Line] = []
     achievement = capped = None
@@ -416,9 +474,9 @@ def score_indicator(ind: IndicatorInput) -> IndicatorScore:
             score = rating / D(rule.scale_max) * HUNDRED
             anchor = dict(rule.anchors).get(int(rating), "") if rating == int(rating) else ""
             trace.append(
-                Line("rating", {"name": ind.name, "rating": fmt(rating),
+                Line("rating", {"name": ind.name, "rating": rating,
                                 "scale": rule.scale_max, "anchor": anchor or "—",
-                                "score": fmt(score)})
+                                "score": score})
             )  # fmt: skip
     elif ind.actual is None:
         missing, score = True, ZERO
@@ -435,8 +493,8 @@ def score_indicator(ind: IndicatorInput) -> IndicatorScore:
     points = score * weight / HUNDRED
     if not missing:
         trace.append(
-            Line("score", {"name": ind.name, "score": fmt(score), "weight": fmt(weight),
-                           "points": fmt(points)})
+            Line("score", {"name": ind.name, "score": score, "weight": weight,
+                           "points": points})
         )  # fmt: skip
     return IndicatorScore(
         key=ind.key,
@@ -554,8 +612,25 @@ class Result:
             "final": plain(self.final),
             "grade": self.grade.key,
             "complete": self.complete,
-            "trace": [line.as_dict() for line in self.trace],
+            # the lines after the indicators' own (subtotals, split, 360, final, grade): the
+            # indicators' lines are stored once, with their indicator (see ``stored_lines``)
+            "trace": [line.as_dict() for line in self.trace[self.indicator_lines :]],
         }
+
+    @property
+    def indicator_lines(self) -> int:
+        return sum(len(i.trace) for i in self.indicators)
+
+
+def stored_lines(stored: Mapping[str, Any] | None) -> list[Any]:
+    """The whole calculation of a stored result (``Result.as_dict``), in order: every
+    indicator's lines, then the result's own."""
+    stored = stored or {}
+    lines: list[Any] = []
+    for indicator in stored.get("indicators", ()):
+        lines.extend(indicator.get("trace", ()))
+    lines.extend(stored.get("trace", ()))
+    return lines
 
 
 DEFAULT_SPLIT = {RESULTS: Decimal(70), COMPETENCY: Decimal(30)}
@@ -596,8 +671,8 @@ def score_result(
         subtotals[category] = subtotal
         trace.append(
             Line("subtotal", {"category": category,
-                              "terms": " + ".join(fmt(s.points) for s in items),
-                              "subtotal": fmt(subtotal)})
+                              "terms": [s.points for s in items],
+                              "subtotal": subtotal})
         )  # fmt: skip
     unknown = {s.category for s in scored} - set(split)
     if unknown:
@@ -608,7 +683,7 @@ def score_result(
     else:
         base = sum((subtotals[c] * D(split[c]) / used for c in subtotals), ZERO)
         terms = " + ".join(f"{fmt(subtotals[c])} × {pct(D(split[c]) / used)}" for c in subtotals)
-        trace.append(Line("split", {"terms": terms, "score": fmt(base)}))
+        trace.append(Line("split", {"terms": terms, "score": base}))
     score = base
     avg360 = None
     weight360 = D(weight360)
@@ -618,14 +693,14 @@ def score_result(
             share = weight360 / HUNDRED
             score = base * (ONE - share) + avg360 * share
             trace.append(
-                Line("blend_360", {"base": fmt(base), "base_share": pct(ONE - share),
-                                   "score360": fmt(avg360), "raters": len(scores360),
-                                   "share360": pct(share), "score": fmt(score)})
+                Line("blend_360", {"base": base, "base_share": ONE - share,
+                                   "score360": avg360, "raters": len(scores360),
+                                   "share360": share, "score": score})
             )  # fmt: skip
         else:
             trace.append(Line("skip_360", {"raters": len(scores360), "minimum": MIN_360_RATERS}))
     final = q2(score)
-    trace.append(Line("final", {"score": fmt(final)}))
+    trace.append(Line("final", {"score": final}))
     grade = grade_for(final, grades)
     lower = "—" if grade.lower.is_infinite() else fmt(grade.lower)
     trace.append(Line("grade", {"grade": grade.label, "lower": lower}))

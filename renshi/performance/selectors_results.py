@@ -325,7 +325,7 @@ def promotion_list(
         Scorecard.objects.filter(pk__in=[r.card.pk for r in chosen]).values_list("pk", "trace")
     )
     return [
-        Promotion(row=r, trace=scoring.render((traces.get(r.card.pk) or {}).get("trace", [])))
+        Promotion(row=r, trace=scoring.render(scoring.stored_lines(traces.get(r.card.pk))))
         for r in chosen
     ]
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from renshi.core.audit import audit_bulk
+from renshi.core.audit import audit_changes
 from renshi.core.models import AuditLog
 
 from . import scoring
@@ -115,57 +115,6 @@ def _audit_value(value: Any) -> Any:
     return value
 
 
-def _line_dict(line: scoring.Line) -> dict[str, Any]:
-    # the same as Line.as_dict, without str() on values that are str already
-    return {
-        "code": line.code,
-        "params": {k: v if type(v) is str else str(v) for k, v in line.params.items()},
-    }
-
-
-def _result_dict(result: scoring.Result) -> dict[str, Any]:
-    """``Result.as_dict()``, faster: each indicator's trace lines are converted once and reused
-    in the whole-result trace (the engine appends the same Line objects to both)."""
-    plain = scoring.plain
-    converted: dict[int, dict[str, Any]] = {}
-
-    def line(obj: scoring.Line) -> dict[str, Any]:
-        found = converted.get(id(obj))
-        if found is None:
-            found = converted[id(obj)] = _line_dict(obj)
-        return found
-
-    indicators = []
-    for i in result.indicators:
-        indicators.append(
-            {
-                "key": i.key,
-                "name": i.name,
-                "category": i.category,
-                "weight": plain(i.weight),
-                "target": plain(i.target),
-                "actual": plain(i.actual),
-                "achievement": plain(i.achievement),
-                "capped": plain(i.capped),
-                "score": plain(i.score),
-                "points": plain(i.points),
-                "missing": i.missing,
-                "trace": [line(x) for x in i.trace],
-            }
-        )
-    return {
-        "indicators": indicators,
-        "subtotals": {k: plain(v) for k, v in result.subtotals.items()},
-        "base": plain(result.base),
-        "score360": plain(result.score360),
-        "raters360": result.raters360,
-        "final": plain(result.final),
-        "grade": result.grade.key,
-        "complete": result.complete,
-        "trace": [line(x) for x in result.trace],
-    }
-
-
 @transaction.atomic
 def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
     """Score every scorecard of a plan (or those in ``statuses``) in bulk. Returns how many
@@ -217,8 +166,7 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
     now = timezone.now()
     fields = {name: Scorecard._meta.get_field(name) for name in _WRITE_FIELDS}
     params: list[list[Any]] = []
-    changed: list[Scorecard] = []
-    befores: dict[int, dict[str, Any]] = {}
+    audit_rows: list[tuple] = []
     for pk, company_id, plan_id, employee_id, score, grade, complete, scored_at in cards:
         result = scoring.score_result(
             by_card.get(pk, []),
@@ -233,23 +181,22 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
             "score": result.final,
             "grade": result.grade.key,
             "complete": result.complete,
-            "trace": _result_dict(result),
+            "trace": result.as_dict(),
             "scored_at": now,
             "updated_at": now,
         }
         params.append(
             [fields[n].get_db_prep_save(values[n], connection) for n in _WRITE_FIELDS] + [pk]
         )
-        befores[pk] = {"score": score, "grade": grade, "complete": complete,
-                       "scored_at": scored_at}  # fmt: skip
-        # a light instance for the audit row: only the audited fields are loaded
-        card = Scorecard.from_db(
-            "default",
-            ["id", "company_id", "plan_id", "employee_id", *_AUDIT_FIELDS],
-            [pk, company_id, plan_id, employee_id, result.final, result.grade.key,
-             result.complete, now],
-        )  # fmt: skip
-        changed.append(card)
+        before = {"score": score, "grade": grade, "complete": complete, "scored_at": scored_at}
+        after = {"score": result.final, "grade": result.grade.key, "complete": result.complete,
+                 "scored_at": now}  # fmt: skip
+        changes = {
+            k: {"before": _audit_value(before[k]), "after": _audit_value(after[k])}
+            for k in _AUDIT_FIELDS
+            if before[k] != after[k]
+        }
+        audit_rows.append((pk, f"{plan_id}/{employee_id}", company_id, changes))
     table = connection.ops.quote_name(Scorecard._meta.db_table)
     assignments = ", ".join(
         f"{connection.ops.quote_name(fields[n].column)} = %s" for n in _WRITE_FIELDS
@@ -258,17 +205,14 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
     with connection.cursor() as cursor:
         for start in range(0, len(params), _WRITE_CHUNK):
             cursor.executemany(sql, params[start : start + _WRITE_CHUNK])
-    audit_bulk(
-        changed,
-        action=AuditLog.Action.UPDATE,
-        befores={pk: {k: _audit_value(v) for k, v in b.items()} for pk, b in befores.items()},
-    )
-    return len(changed)
+    # per card: score, grade, complete and scored_at before → after (the trace is on the card)
+    audit_changes(Scorecard, audit_rows, action=AuditLog.Action.UPDATE)
+    return len(params)
 
 
 def trace_lines(card: Scorecard) -> list[str]:
     """The stored calculation of a scorecard as readable lines in the active language."""
-    return scoring.render((card.trace or {}).get("trace", []))
+    return scoring.render(scoring.stored_lines(card.trace))
 
 
 def result_summary(card: Scorecard) -> dict[str, Any]:

@@ -230,3 +230,25 @@ def test_rules_round_trip_and_refuse_bad_settings():
 def test_outcomes_table():
     assert s.outcome_for("excellent").bonus_coefficient == D("1.5")
     assert s.outcome_for("nope") is None
+
+
+def test_stored_result_keeps_each_line_once_and_reads_back_whole():
+    result = s.score_result(
+        [ratio("销售额", 60, 10, 12), ratio("新客户数", 40, 4, 5)], split={s.RESULTS: D(100)}
+    )
+    stored = result.as_dict()
+    own = [line["code"] for line in stored["trace"]]
+    assert own == ["subtotal", "split", "final", "grade"]  # indicators' lines live with them
+    with translation.override("en"):
+        assert s.render(s.stored_lines(stored)) == s.render(result.trace)
+
+
+def test_numbers_are_stored_exact_and_shown_rounded():
+    result = s.score_result([ratio("x", 100, 3, 1)], split={s.RESULTS: D(100)})
+    stored = result.as_dict()
+    line = stored["indicators"][0]["trace"][0]
+    assert line["params"]["achievement"].startswith("0.3333")  # exact in storage
+    with translation.override("en"):
+        assert s.render([line]) == ["x: achievement = actual 1 ÷ target 3 = 33.33%"]
+    assert s.plain(D("122.0000")) == "122" and s.plain(D("0.500")) == "0.5"
+    assert s.plain(D("0E-8")) == "0" and s.plain(D("-1.50")) == "-1.5"
