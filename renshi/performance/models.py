@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from renshi.core.access import RestrictedQuerySet
@@ -190,6 +191,9 @@ class Plan(AuditedModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("performance:plan_detail", kwargs={"pk": self.pk})
 
 
 class PlanDepartment(AuditedModel, TimeStampedModel):
