@@ -334,7 +334,7 @@ class Rule:
                 raise ScoringError("an anchor lies outside the scale")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IndicatorInput:
     name: str
     weight: Decimal  # inside its category; a category's weights total 100
@@ -346,7 +346,7 @@ class IndicatorInput:
     key: Any = None  # the caller's id (assignment id), carried to the result
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorScore:
     key: Any
     name: str
@@ -590,7 +590,7 @@ def forced_distribution(
 # --- the whole result ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     indicators: list[IndicatorScore]
     subtotals: dict[str, Decimal]
