@@ -28,6 +28,7 @@ from renshi.core.workflow import TransitionError
 from renshi.org.models import Department
 from renshi.org.scope import get_scope
 
+from . import selectors_360, services_360, services_results
 from . import selectors_cards as selectors
 from . import services_cards as services
 from .forms_cards import CommentForm, StepForm, card_ids, parse_grid, parse_item_fields
@@ -75,7 +76,18 @@ def my_scorecards(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def team(request: HttpRequest) -> HttpResponse:
     access.require_perm(request.user, "performance.assign")
-    parts = selectors.team_parts(user=request.user)
+    labels = dict(Scorecard.Status.choices)
+    parts = [
+        {
+            "plan": p.plan,
+            "part": p.part,
+            "total": p.total,
+            "counts": p.counts,
+            # the statuses in workflow order with their display labels (not the raw keys)
+            "count_labels": [(labels[s], p.counts[s]) for s in labels if s in p.counts],
+        }
+        for p in selectors.team_parts(user=request.user)
+    ]
     return render_page(request, TEMPLATES + "team.html", {"parts": parts})
 
 
@@ -132,6 +144,7 @@ def _grid_context(
         "plan": plan,
         "mode": mode,
         "department": department,
+        "viewer_employee_id": get_scope(request.user).employee_id,
         "assign_url": _grid_url(plan, department, "assign"),
         "actuals_url": _grid_url(plan, department, "actuals"),
         "submittable": [
@@ -242,10 +255,31 @@ def _card(request: HttpRequest, pk: int) -> Scorecard:
     )
 
 
+def _report_link(user, card: Scorecard, owner: bool) -> bool:
+    """Whether the card's performance report opens for ``user`` (a link; the report page
+    checks again: the employee once published, managers with a results scope from
+    calibration on)."""
+    plan = card.plan
+    if owner:
+        return (
+            plan.status in (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
+            and card.status in services_results.PUBLISHED_CARD_STATUSES
+        )
+    if plan.status not in services_results.RESULT_PLAN_STATUSES:
+        return False
+    if not access.has_perm(user, "performance.view_results"):
+        return False
+    scope = get_scope(user)
+    return reads_all_plans(scope) or card.department_id in scope.department_ids
+
+
 def _card_context(request: HttpRequest, card: Scorecard, **extra: Any) -> dict[str, Any]:
     user = request.user
     owner = services.is_owner(user, card)
     return {
+        "report_link": _report_link(user, card, owner),
+        "r360_link": services_360.plan_has_360(card.plan)
+        and selectors_360.aggregate_allowed(get_scope(user), card),
         "card": card,
         "plan": card.plan,
         "items": selectors.card_items(user=user, card=card),

@@ -28,10 +28,11 @@ from renshi.core.workflow import TransitionError
 from renshi.org.scope import get_scope
 from renshi.org.views import CONFLICT, INVALID, _submit
 
+from . import imports as actuals_imports
 from . import library as lib
 from . import selectors_plans as selectors
+from . import services_360, services_cards, services_results, workflows
 from . import services_plans as services
-from . import workflows
 from .forms_plans import (
     IndicatorForm,
     LibraryPickForm,
@@ -42,9 +43,14 @@ from .forms_plans import (
     TransitionForm,
     VersionForm,
 )
-from .models import IndicatorTemplate, Plan, PlanDepartment, PlanIndicator
+from .models import IndicatorTemplate, Plan, PlanDepartment, PlanIndicator, Scorecard
 
 STEP_LABELS = {name: t.label for name, t in workflows.PLAN.transitions.items()}
+# the steps a review comment records (its ``step``), as people read them
+COMMENT_STEPS = {
+    **STEP_LABELS,
+    "vp_approve": workflows.PLAN.transitions["hr_approve"].label,
+}
 STEP_STYLE = {
     "hr_approve": "btn-success",
     "gm_file": "btn-success",
@@ -251,6 +257,67 @@ def plan_copy(request: HttpRequest, pk: int) -> HttpResponse:
 # --- plan page -------------------------------------------------------------------------------------
 
 
+GRID_STAGES = (
+    Plan.Status.ASSIGNING,
+    Plan.Status.TRACKING,
+    Plan.Status.SELF_EVALUATION,
+    Plan.Status.MANAGER_EVALUATION,
+)
+
+
+def _plan_links(user: Any, plan: Plan, parts) -> dict[str, Any]:
+    """Where the viewer goes next from the plan page: the assignment grid of each covered
+    department they may assign (actuals from the period's start), the actuals import, the 360
+    pages, the results, their own scorecard. Links only: every page checks again."""
+    status = plan.status
+    scope = get_scope(user)
+    links: dict[str, Any] = {
+        "grid_parts": [],
+        "grid_mode": "assign" if status == Plan.Status.ASSIGNING else "actuals",
+        "actuals_import": False,
+        "r360": False,
+        "results": False,
+        "own_card": None,
+        "own_report": False,
+    }
+    if scope.employee_id is None or scope.is_api_key:
+        return links
+    if status in GRID_STAGES:
+        links["grid_parts"] = [
+            p for p in parts if services_cards.may_submit_department(user, p.department_id)
+        ]
+    if status in actuals_imports.OPEN_STATUSES and actuals_imports.may_import(user):
+        links["actuals_import"] = bool(actuals_imports.import_departments(user=user, plan=plan))
+    links["r360"] = (
+        status in services_360.CHOOSE_STATUSES
+        and services_360.plan_has_360(plan)
+        and access.has_perm(user, "performance.choose_raters")
+    )
+    links["results"] = status in services_results.RESULT_PLAN_STATUSES and access.has_perm(
+        user, "performance.view_results"
+    )
+    if status not in (Plan.Status.DRAFT, Plan.Status.HR_REVIEW, Plan.Status.VP_REVIEW):
+        own = (
+            access.restrict(Scorecard, user)
+            .filter(plan_id=plan.pk, employee_id=scope.employee_id)
+            .only("pk", "status")
+            .first()
+        )
+        links["own_card"] = own
+        links["own_report"] = (
+            own is not None
+            and status in (Plan.Status.PUBLISHED, Plan.Status.CLOSED)
+            and own.status in services_results.PUBLISHED_CARD_STATUSES
+        )
+    return links
+
+
+def _labelled(comments: list) -> list:
+    for comment in comments:
+        comment.step_label = COMMENT_STEPS.get(comment.step, comment.step)
+    return comments
+
+
 def _detail_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
     user = request.user
     parts = selectors.plan_parts(user=user, plan=plan)
@@ -261,7 +328,7 @@ def _detail_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str,
         "parts": parts,
         "reviewable": {p.pk for p in services.reviewable_parts(actor=user, plan=plan, parts=parts)},
         "indicators": selectors.plan_indicators(user=user, plan=plan),
-        "comments": selectors.plan_comments(user=user, plan=plan),
+        "comments": _labelled(selectors.plan_comments(user=user, plan=plan)),
         "steps": [
             {
                 "name": s,
@@ -278,6 +345,7 @@ def _detail_context(request: HttpRequest, plan: Plan, **extra: Any) -> dict[str,
         "missing": services.missing_assignments(plan)
         if plan.status == Plan.Status.ASSIGNING
         else [],
+        "links": _plan_links(user, plan, parts),
     }
     context.update(extra)
     return context
