@@ -231,6 +231,19 @@ def render_line(code: str, params: Mapping[str, Any]) -> str:
         return f"{code}: {dict(params)}"
 
 
+class _Discard:
+    """A trace that keeps nothing: bulk scoring stores numbers, and the lines are rebuilt from
+    them when someone reads the calculation (``stored_lines``)."""
+
+    __slots__ = ()
+
+    def append(self, _line: Any) -> None:
+        pass
+
+
+DISCARD = _Discard()
+
+
 def render(trace: Iterable[Line | Mapping[str, Any]]) -> list[str]:
     """A stored (dict) or live (Line) trace as readable lines in the active language."""
     lines = []
@@ -360,23 +373,42 @@ class IndicatorScore:
     points: Decimal  # score × weight ÷ 100
     missing: bool
     trace: list[Line]
+    rule: Rule | None = None
+    rating: Decimal | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The inputs (rule, weight, target, actual, rating) and every number computed from
+        them; the readable lines are rebuilt from these by ``stored_lines``."""
         s = plain
         return {
             "key": self.key,
             "name": self.name,
             "category": self.category,
+            "rule": _rule_dict(self.rule) if self.rule is not None else None,
             "weight": s(self.weight),
             "target": s(self.target),
             "actual": s(self.actual),
+            "rating": s(self.rating),
             "achievement": s(self.achievement),
             "capped": s(self.capped),
             "score": s(self.score),
             "points": s(self.points),
             "missing": self.missing,
-            "trace": [line.as_dict() for line in self.trace],
         }
+
+
+_RULE_DICTS: dict[int, tuple[Rule, dict]] = {}
+
+
+def _rule_dict(rule: Rule) -> dict[str, Any]:
+    """``rule.as_dict()``, computed once per rule object (bulk scoring shares one per
+    indicator across 10,000 scorecards)."""
+    found = _RULE_DICTS.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_RULE_DICTS) > 4096:
+            _RULE_DICTS.clear()
+        found = _RULE_DICTS[id(rule)] = (rule, rule.as_dict())
+    return found[1]
 
 
 def _achievement(ind: IndicatorInput, rule: Rule, trace: list[Line]) -> Decimal:
@@ -456,11 +488,12 @@ def _band_score(name: str, achievement: Decimal, rule: Rule, trace: list[Line]) 
     return score
 
 
-def score_indicator(ind: IndicatorInput) -> IndicatorScore:
-    """One indicator: achievement, cap/floor, score, points, with the trace."""
+def score_indicator(ind: IndicatorInput, *, explain: bool = True) -> IndicatorScore:
+    """One indicator: achievement, cap/floor, score, points, with the trace (``explain=False``:
+    the numbers only, for bulk scoring)."""
     rule = ind.rule
     weight = D(ind.weight)
-    trace: list[Line] = []
+    trace: Any = [] if explain else DISCARD
     achievement = capped = None
     missing = False
     if rule.kind == RATING:
@@ -508,7 +541,9 @@ def score_indicator(ind: IndicatorInput) -> IndicatorScore:
         score=score,
         points=points,
         missing=missing,
-        trace=trace,
+        trace=trace if explain else [],
+        rule=rule,
+        rating=None if ind.rating is None else D(ind.rating),
     )
 
 
@@ -601,35 +636,140 @@ class Result:
     grade: GradeBand
     complete: bool
     trace: list[Line]
+    split: dict[str, Decimal] = field(default_factory=dict)
+    weight360: Decimal = ZERO
 
     def as_dict(self) -> dict[str, Any]:
+        """What is stored with a scorecard: every input and computed number, from which
+        ``stored_lines`` rebuilds the readable calculation line by line."""
         return {
+            "engine": ENGINE_VERSION,
             "indicators": [i.as_dict() for i in self.indicators],
+            "split": {k: plain(v) for k, v in self.split.items()},
             "subtotals": {k: plain(v) for k, v in self.subtotals.items()},
             "base": plain(self.base),
+            "weight360": plain(self.weight360),
             "score360": plain(self.score360),
             "raters360": self.raters360,
             "final": plain(self.final),
             "grade": self.grade.key,
+            "grade_label": self.grade.label,
+            "grade_lower": None if self.grade.lower.is_infinite() else plain(self.grade.lower),
             "complete": self.complete,
-            # the lines after the indicators' own (subtotals, split, 360, final, grade): the
-            # indicators' lines are stored once, with their indicator (see ``stored_lines``)
-            "trace": [line.as_dict() for line in self.trace[self.indicator_lines :]],
         }
 
-    @property
-    def indicator_lines(self) -> int:
-        return sum(len(i.trace) for i in self.indicators)
+
+# Bump when the rules of the engine change, so a stored result says which rules produced it.
+ENGINE_VERSION = 1
+
+
+def _stored_decimal(value: Any) -> Decimal | None:
+    return None if value in (None, "") else D(value)
+
+
+def indicator_lines(stored: Mapping[str, Any]) -> list[Any]:
+    """The lines of one stored indicator (``IndicatorScore.as_dict``): the engine run again on
+    the stored inputs — the same numbers, in the reader's language."""
+    if "trace" in stored:  # stored before lines were rebuilt from the numbers
+        return list(stored["trace"])
+    rule = stored.get("rule")
+    if rule is None:
+        return []
+    again = score_indicator(
+        IndicatorInput(
+            name=stored.get("name", ""),
+            weight=_stored_decimal(stored.get("weight")) or ZERO,
+            rule=Rule.from_dict(rule),
+            category=stored.get("category", RESULTS),
+            target=_stored_decimal(stored.get("target")),
+            actual=_stored_decimal(stored.get("actual")),
+            rating=_stored_decimal(stored.get("rating")),
+        )
+    )
+    return again.trace
 
 
 def stored_lines(stored: Mapping[str, Any] | None) -> list[Any]:
     """The whole calculation of a stored result (``Result.as_dict``), in order: every
-    indicator's lines, then the result's own."""
+    indicator's lines, then the result's own (subtotals, split, 360, final score, grade)."""
     stored = stored or {}
     lines: list[Any] = []
-    for indicator in stored.get("indicators", ()):
-        lines.extend(indicator.get("trace", ()))
-    lines.extend(stored.get("trace", ()))
+    indicators = list(stored.get("indicators", ()))
+    for indicator in indicators:
+        lines.extend(indicator_lines(indicator))
+    if "trace" in stored:  # the older stored form kept the result's own lines
+        lines.extend(stored["trace"])
+        return lines
+    if "final" not in stored:
+        return lines
+    split = {k: D(v) for k, v in (stored.get("split") or {}).items()}
+    points: dict[str, list[Decimal]] = {}
+    for indicator in indicators:
+        points.setdefault(indicator.get("category", RESULTS), []).append(
+            _stored_decimal(indicator.get("points")) or ZERO
+        )
+    lower = stored.get("grade_lower")
+    lines.extend(
+        _summary_lines(
+            split=split,
+            points=points,
+            subtotals={k: D(v) for k, v in (stored.get("subtotals") or {}).items()},
+            base=_stored_decimal(stored.get("base")) or ZERO,
+            weight360=_stored_decimal(stored.get("weight360")) or ZERO,
+            raters360=int(stored.get("raters360") or 0),
+            score360=_stored_decimal(stored.get("score360")),
+            final=D(stored["final"]),
+            grade=GradeBand(
+                key=stored.get("grade", ""),
+                label=stored.get("grade_label") or stored.get("grade", ""),
+                lower=Decimal("-Infinity") if lower in (None, "") else D(lower),
+            ),
+        )
+    )
+    return lines
+
+
+def _summary_lines(
+    *,
+    split: Mapping[str, Decimal],
+    points: Mapping[str, list[Decimal]],
+    subtotals: Mapping[str, Decimal],
+    base: Decimal,
+    weight360: Decimal,
+    raters360: int,
+    score360: Decimal | None,
+    final: Decimal,
+    grade: GradeBand,
+) -> list[Line]:
+    """The result's own lines, the same whether the result was just computed or is read back
+    from storage."""
+    lines: list[Line] = []
+    for category in split:
+        if category not in subtotals:
+            lines.append(Line("category_empty", {"category": category}))
+            continue
+        lines.append(
+            Line("subtotal", {"category": category, "terms": points.get(category, []),
+                              "subtotal": subtotals[category]})
+        )  # fmt: skip
+    used = sum((split[c] for c in subtotals), ZERO)
+    if used:
+        terms = " + ".join(f"{fmt(subtotals[c])} × {pct(split[c] / used)}" for c in subtotals)
+        lines.append(Line("split", {"terms": terms, "score": base}))
+    if weight360 > 0:
+        if score360 is not None:
+            share = weight360 / HUNDRED
+            blended = base * (ONE - share) + score360 * share
+            lines.append(
+                Line("blend_360", {"base": base, "base_share": ONE - share,
+                                   "score360": score360, "raters": raters360,
+                                   "share360": share, "score": blended})
+            )  # fmt: skip
+        else:
+            lines.append(Line("skip_360", {"raters": raters360, "minimum": MIN_360_RATERS}))
+    lines.append(Line("final", {"score": final}))
+    lower = "—" if grade.lower.is_infinite() else fmt(grade.lower)
+    lines.append(Line("grade", {"grade": grade.label, "lower": lower}))
     return lines
 
 
@@ -643,8 +783,10 @@ def score_result(
     scores360: Sequence[Decimal] = (),
     weight360: Decimal = ZERO,
     grades: Sequence[GradeBand] = DEFAULT_GRADES,
+    explain: bool = True,
 ) -> Result:
-    """An employee's result for a cycle.
+    """An employee's result for a cycle (``explain=False``: numbers only, no lines — what bulk
+    scoring stores; ``stored_lines`` rebuilds the lines from them).
 
     ``split``: the share (percent, totalling 100) of each category in the final score; a
     category without indicators gets no share and the others are scaled up to 100 (shown in
@@ -657,53 +799,40 @@ def score_result(
     problems = weight_problems(indicators)
     if problems:
         raise ScoringError(f"weights do not total 100 in: {sorted(problems)}")
-    scored = [score_indicator(i) for i in indicators]
-    trace: list[Line] = []
-    for s in scored:
-        trace.extend(s.trace)
+    scored = [score_indicator(i, explain=explain) for i in indicators]
+    split = {k: D(v) for k, v in split.items()}
     subtotals: dict[str, Decimal] = {}
-    for category in split:
-        items = [s for s in scored if s.category == category]
-        if not items:
-            trace.append(Line("category_empty", {"category": category}))
-            continue
-        subtotal = sum((s.points for s in items), ZERO)
-        subtotals[category] = subtotal
-        trace.append(
-            Line("subtotal", {"category": category,
-                              "terms": [s.points for s in items],
-                              "subtotal": subtotal})
-        )  # fmt: skip
-    unknown = {s.category for s in scored} - set(split)
+    points: dict[str, list[Decimal]] = {}
+    for s in scored:
+        points.setdefault(s.category, []).append(s.points)
+    unknown = set(points) - set(split)
     if unknown:
         raise ScoringError(f"categories without a share in the split: {sorted(unknown)}")
-    used = sum((D(split[c]) for c in subtotals), ZERO)
-    if used == 0:
-        base = ZERO
-    else:
-        base = sum((subtotals[c] * D(split[c]) / used for c in subtotals), ZERO)
-        terms = " + ".join(f"{fmt(subtotals[c])} × {pct(D(split[c]) / used)}" for c in subtotals)
-        trace.append(Line("split", {"terms": terms, "score": base}))
+    for category in split:
+        if category in points:
+            subtotals[category] = sum(points[category], ZERO)
+    used = sum((split[c] for c in subtotals), ZERO)
+    base = sum((subtotals[c] * split[c] / used for c in subtotals), ZERO) if used else ZERO
     score = base
     avg360 = None
     weight360 = D(weight360)
-    if weight360 > 0:
-        if len(scores360) >= MIN_360_RATERS:
-            avg360 = sum((D(x) for x in scores360), ZERO) / len(scores360)
-            share = weight360 / HUNDRED
-            score = base * (ONE - share) + avg360 * share
-            trace.append(
-                Line("blend_360", {"base": base, "base_share": ONE - share,
-                                   "score360": avg360, "raters": len(scores360),
-                                   "share360": share, "score": score})
-            )  # fmt: skip
-        else:
-            trace.append(Line("skip_360", {"raters": len(scores360), "minimum": MIN_360_RATERS}))
+    if weight360 > 0 and len(scores360) >= MIN_360_RATERS:
+        avg360 = sum((D(x) for x in scores360), ZERO) / len(scores360)
+        share = weight360 / HUNDRED
+        score = base * (ONE - share) + avg360 * share
     final = q2(score)
-    trace.append(Line("final", {"score": final}))
     grade = grade_for(final, grades)
-    lower = "—" if grade.lower.is_infinite() else fmt(grade.lower)
-    trace.append(Line("grade", {"grade": grade.label, "lower": lower}))
+    trace: list[Line] = []
+    if explain:
+        for s in scored:
+            trace.extend(s.trace)
+        trace.extend(
+            _summary_lines(
+                split=split, points=points, subtotals=subtotals, base=base,
+                weight360=weight360, raters360=len(scores360), score360=avg360,
+                final=final, grade=grade,
+            )
+        )  # fmt: skip
     return Result(
         indicators=scored,
         subtotals=subtotals,
@@ -714,6 +843,8 @@ def score_result(
         grade=grade,
         complete=not any(s.missing for s in scored),
         trace=trace,
+        split=split,
+        weight360=weight360,
     )
 
 

@@ -392,7 +392,7 @@ def report(*, user: Any, card: Scorecard) -> dict[str, Any]:
                 "score": found.get("score"),
                 "points": found.get("points"),
                 "missing": found.get("missing", False),
-                "trace": scoring.render(found.get("trace", [])),
+                "trace": scoring.render(scoring.indicator_lines(found)) if found else [],
             }
         )
     appeals = list(

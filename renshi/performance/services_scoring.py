@@ -174,6 +174,7 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
             scores360=answers.get(pk, []),
             weight360=weight360,
             grades=grades,
+            explain=False,  # numbers only; the lines are rebuilt from them when read
         )
         if score == result.final and grade == result.grade.key and scored_at is not None:
             continue

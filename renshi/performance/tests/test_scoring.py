@@ -232,23 +232,46 @@ def test_outcomes_table():
     assert s.outcome_for("nope") is None
 
 
-def test_stored_result_keeps_each_line_once_and_reads_back_whole():
+def test_stored_result_keeps_the_numbers_and_reads_back_every_line():
     result = s.score_result(
         [ratio("销售额", 60, 10, 12), ratio("新客户数", 40, 4, 5)], split={s.RESULTS: D(100)}
     )
     stored = result.as_dict()
-    own = [line["code"] for line in stored["trace"]]
-    assert own == ["subtotal", "split", "final", "grade"]  # indicators' lines live with them
+    assert "trace" not in stored and all("trace" not in i for i in stored["indicators"])
+    assert stored["indicators"][0]["rule"] == {"kind": "ratio", "direction": "higher",
+                                               "inverse": "ratio"}  # fmt: skip
+    assert (stored["final"], stored["grade_label"], stored["grade_lower"]) == ("122", "优秀", "90")
     with translation.override("en"):
         assert s.render(s.stored_lines(stored)) == s.render(result.trace)
+
+
+def test_bulk_mode_computes_the_same_numbers_without_lines():
+    inputs = [ratio("销售额", 60, 10, 12), ratio("新客户数", 40, 4, 5)]
+    explained = s.score_result(inputs, split={s.RESULTS: D(100)})
+    bare = s.score_result(inputs, split={s.RESULTS: D(100)}, explain=False)
+    assert bare.trace == [] and all(i.trace == [] for i in bare.indicators)
+    assert bare.as_dict() == explained.as_dict()
 
 
 def test_numbers_are_stored_exact_and_shown_rounded():
     result = s.score_result([ratio("x", 100, 3, 1)], split={s.RESULTS: D(100)})
     stored = result.as_dict()
-    line = stored["indicators"][0]["trace"][0]
-    assert line["params"]["achievement"].startswith("0.3333")  # exact in storage
+    assert stored["indicators"][0]["achievement"].startswith("0.3333")  # exact in storage
     with translation.override("en"):
-        assert s.render([line]) == ["x: achievement = actual 1 ÷ target 3 = 33.33%"]
+        line = s.render(s.indicator_lines(stored["indicators"][0]))[0]
+        assert line == "x: achievement = actual 1 ÷ target 3 = 33.33%"
     assert s.plain(D("122.0000")) == "122" and s.plain(D("0.500")) == "0.5"
     assert s.plain(D("0E-8")) == "0" and s.plain(D("-1.50")) == "-1.5"
+
+
+def test_360_and_empty_category_lines_read_back_too():
+    rating = s.Rule(kind=s.RATING)
+    result = s.score_result(
+        [s.IndicatorInput(name="沟通", weight=D(100), category=s.COMPETENCY, rating=D(4),
+                          rule=rating)],
+        scores360=[D(70), D(80)], weight360=D(20),
+    )  # fmt: skip
+    with translation.override("en"):
+        assert s.render(s.stored_lines(result.as_dict())) == s.render(result.trace)
+    codes = [line.code for line in result.trace]
+    assert "category_empty" in codes and "skip_360" in codes
