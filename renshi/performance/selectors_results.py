@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from renshi.core import access
 from renshi.core.models import AuditLog
@@ -45,7 +46,7 @@ SORTS = {
     "name": _("Name"),
     "department": _("Department"),
     "score": _("Score"),
-    "grade": _("Grade"),
+    "grade": pgettext_lazy("performance", "Grade"),
 }
 ROW_FIELDS = (
     "id",
