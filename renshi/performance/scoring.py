@@ -41,6 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -152,7 +153,10 @@ MESSAGES: dict[str, Any] = {
     "grade": _("Grade: %(grade)s (band from %(lower)s)"),
 }
 
-CATEGORY_LABELS = {RESULTS: _("Results"), COMPETENCY: _("Competency")}
+CATEGORY_LABELS = {
+    RESULTS: pgettext_lazy("performance category", "Results"),
+    COMPETENCY: pgettext_lazy("performance category", "Competency"),
+}
 
 # Lines keep their numbers raw (exact Decimal text once stored); they are formatted only when a
 # line is rendered, so scoring 10,000 scorecards formats nothing. Parameters listed here are
