@@ -49,6 +49,7 @@ from renshi.org.validators import national_id_check_digit
 
 from . import data
 from .metrics import demo_metrics_build, demo_metrics_delete
+from .performance import demo_performance_build, demo_performance_delete
 from .strategy import demo_strategy_build, demo_strategy_delete
 
 # Above this many rank-and-file employees the bulk path is used (one service call per person
@@ -344,6 +345,7 @@ def demo_build(
         )
     demo_strategy_build(company)  # the seeds' strategy map (renshi/demo/strategy.py)
     demo_metrics_build(company, today=today)  # metrics, data points, alerts (demo/metrics.py)
+    demo_performance_build(company, today=today)  # two cycles (demo/performance.py)
     return company
 
 
@@ -406,6 +408,7 @@ def demo_delete() -> bool:
             "user_id", flat=True
         )
     )
+    demo_performance_delete(company)  # before the metrics: items point at goals and people
     demo_metrics_delete(company)
     demo_strategy_delete(company)
     RoleAssignment.objects.filter(company=company).delete()
