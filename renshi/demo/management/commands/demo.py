@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from renshi.core.context import actor_context
 from renshi.demo import data
 from renshi.demo.metrics import demo_metrics_build, demo_metrics_exist
+from renshi.demo.performance import demo_performance_build, demo_performance_exist
 from renshi.demo.services import demo_build, demo_company, demo_delete, demo_logins
 from renshi.demo.strategy import demo_strategy, demo_strategy_build
 
@@ -54,6 +55,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Added metrics and alerts to the demo company %(name)s.") % {"name": company.name}
             )
+            self.add_performance(company)
+        elif company is not None and not demo_performance_exist(company):
+            self.add_performance(company)
         elif company is not None:
             self.stdout.write(
                 _("The demo company %(name)s already exists; nothing changed.")
@@ -76,6 +80,15 @@ class Command(BaseCommand):
                 )
             )
         self.print_logins(company)
+
+    def add_performance(self, company) -> None:
+        """A demo company built before the performance module: add its cycles."""
+        if demo_performance_exist(company):
+            return
+        demo_performance_build(company)
+        self.stdout.write(
+            _("Added performance cycles to the demo company %(name)s.") % {"name": company.name}
+        )
 
     def print_logins(self, company) -> None:
         logins = demo_logins(company)
