@@ -8,6 +8,7 @@ one bulk update and one bulk audit). Nothing here decides *who* may score: calle
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -115,6 +116,30 @@ def _audit_value(value: Any) -> Any:
     return value
 
 
+def _raw_rows(queryset) -> Iterable[tuple]:
+    """The rows of a ``values_list`` queryset straight from the cursor: Django's per-value
+    converters (a Decimal quantized per column value) cost more than the scoring at 80,000
+    items; ``_dec`` converts what the driver returns instead."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor.fetchall()
+
+
+def _dec(value: Any) -> Decimal | None:
+    if value is None or type(value) is Decimal:
+        return value
+    return Decimal(repr(value)) if type(value) is float else Decimal(value)
+
+
+def _json_param(value: Any) -> Any:
+    """The trace column's parameter: compact JSON (no spaces: a fifth smaller than the
+    default); PostgreSQL gets it through its own jsonb adaptation."""
+    if connection.vendor == "sqlite":
+        return json.dumps(value, separators=(",", ":"))
+    return Scorecard._meta.get_field("trace").get_db_prep_save(value, connection)
+
+
 @transaction.atomic
 def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
     """Score every scorecard of a plan (or those in ``statuses``) in bulk. Returns how many
@@ -146,9 +171,10 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
     items = ScorecardItem.objects.filter(scorecard__plan=plan)
     if statuses is not None:
         items = items.filter(scorecard_id__in=card_ids)
-    for card_id, pk, indicator_id, weight, target, actual, rating in items.order_by(
-        "scorecard_id", "id"
-    ).values_list(*_ITEM_COLUMNS):
+    for card_id, pk, indicator_id, weight, target, actual, rating in _raw_rows(
+        items.order_by("scorecard_id", "id").values_list(*_ITEM_COLUMNS)
+    ):
+        weight, target, actual, rating = _dec(weight), _dec(target), _dec(actual), _dec(rating)
         name, category, rule, _order = indicators[indicator_id]
         indicators_order[pk] = indicators[indicator_id][3]
         by_card[card_id].append(
@@ -187,7 +213,13 @@ def plan_score_all(*, plan: Plan, statuses: Iterable[str] | None = None) -> int:
             "updated_at": now,
         }
         params.append(
-            [fields[n].get_db_prep_save(values[n], connection) for n in _WRITE_FIELDS] + [pk]
+            [
+                _json_param(values[n])
+                if n == "trace"
+                else fields[n].get_db_prep_save(values[n], connection)
+                for n in _WRITE_FIELDS
+            ]
+            + [pk]
         )
         before = {"score": score, "grade": grade, "complete": complete, "scored_at": scored_at}
         after = {"score": result.final, "grade": result.grade.key, "complete": result.complete,
