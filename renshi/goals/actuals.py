@@ -31,8 +31,7 @@ from typing import Any
 
 from crontask import cron
 from django.db import transaction
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.dispatch import receiver
 from django.tasks import task
 from django.utils import timezone
@@ -42,9 +41,9 @@ from renshi.core import context
 from renshi.core.audit import audit_bulk
 from renshi.core.concurrency import bump_version
 from renshi.core.models import AuditLog
-from renshi.metrics.models import DataPoint, Metric, SubjectKind
+from renshi.metrics.models import Metric, SubjectKind
 from renshi.metrics.periods import register_period_provider
-from renshi.metrics.selectors import LINEAGE_LIMIT, metric_aggregates
+from renshi.metrics.selectors import LINEAGE_LIMIT, lineage_points, metric_aggregates
 from renshi.metrics.signals import points_ingested
 
 from .models import Goal, StrategyMap
@@ -91,40 +90,7 @@ def goal_period(goal: Goal, today: datetime.date) -> tuple[datetime.date, dateti
 
 
 def _lineage(parts: list[Metric], subject_ids, start, end) -> dict[int, list[dict]]:
-    """The points behind each subject's value (newest first, capped), one query per part."""
-    found: dict[int, list[dict]] = defaultdict(list)
-    for part in parts:
-        limit = 1 if part.aggregation == Metric.Aggregation.LAST else LINEAGE_LIMIT
-        rows = (
-            DataPoint.objects.filter(
-                metric_id=part.pk,
-                subject_id__in=list(subject_ids),
-                date__gte=start,
-                date__lte=end,
-            )
-            .annotate(
-                _rank=Window(
-                    RowNumber(),
-                    partition_by=[F("subject_id")],
-                    order_by=[F("date").desc(), F("received_at").desc(), F("id").desc()],
-                )
-            )
-            .filter(_rank__lte=limit)
-            .values_list("subject_id", "id", "date", "value", "source", "received_at", "batch_id")
-        )
-        for subject_id, pk, day, value, source, received_at, batch_id in rows:
-            found[subject_id].append(
-                {
-                    "id": pk,
-                    "metric": part.key,
-                    "date": day.isoformat(),
-                    "value": str(value),
-                    "source": source,
-                    "received_at": received_at.isoformat(),
-                    "batch": batch_id,
-                }
-            )
-    return found
+    return lineage_points(parts=parts, subject_ids=subject_ids, start=start, end=end)
 
 
 def _parts(metric: Metric, by_id: dict[int, Metric]) -> list[Metric]:

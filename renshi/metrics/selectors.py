@@ -22,6 +22,7 @@ subjects):
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -360,3 +361,45 @@ def batch_list(*, user: Any) -> QuerySet:
         .defer("content")
         .order_by("-created_at", "-id")
     )
+
+
+def lineage_points(
+    *, parts: list[Metric], subject_ids, start: datetime.date, end: datetime.date
+) -> dict[int, list[dict]]:
+    """The data points behind each subject's value over [start, end] — what a goal's or a
+    scorecard item's ``actual_trace`` lists as its lineage: per metric part (a ratio has two),
+    newest first, at most ``LINEAGE_LIMIT`` per subject (one for a last-value metric); one
+    query per part whatever the number of subjects."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    for part in parts:
+        limit = 1 if part.aggregation == Metric.Aggregation.LAST else LINEAGE_LIMIT
+        rows = (
+            DataPoint.objects.filter(
+                metric_id=part.pk,
+                subject_id__in=list(subject_ids),
+                date__gte=start,
+                date__lte=end,
+            )
+            .annotate(
+                _rank=Window(
+                    RowNumber(),
+                    partition_by=[F("subject_id")],
+                    order_by=[F("date").desc(), F("received_at").desc(), F("id").desc()],
+                )
+            )
+            .filter(_rank__lte=limit)
+            .values_list("subject_id", "id", "date", "value", "source", "received_at", "batch_id")
+        )
+        for subject_id, pk, day, value, source, received_at, batch_id in rows:
+            found[subject_id].append(
+                {
+                    "id": pk,
+                    "metric": part.key,
+                    "date": day.isoformat(),
+                    "value": str(value),
+                    "source": source,
+                    "received_at": received_at.isoformat(),
+                    "batch": batch_id,
+                }
+            )
+    return found
