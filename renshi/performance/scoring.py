@@ -380,25 +380,56 @@ class IndicatorScore:
     rule: Rule | None = None
     rating: Decimal | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        """The inputs (rule, weight, target, actual, rating) and every number computed from
-        them; the readable lines are rebuilt from these by ``stored_lines``."""
+    def as_row(self) -> list[Any]:
+        """The stored form: the inputs (rule, weight, target, actual, rating) and every number
+        computed from them, in the order of ``INDICATOR_FIELDS`` (a list, not a dict: 10,000
+        scorecards × 8 indicators are written at once); ``stored_indicators`` reads it back."""
         s = plain
-        return {
-            "key": self.key,
-            "name": self.name,
-            "category": self.category,
-            "rule": _rule_dict(self.rule) if self.rule is not None else None,
-            "weight": s(self.weight),
-            "target": s(self.target),
-            "actual": s(self.actual),
-            "rating": s(self.rating),
-            "achievement": s(self.achievement),
-            "capped": s(self.capped),
-            "score": s(self.score),
-            "points": s(self.points),
-            "missing": self.missing,
-        }
+        return [
+            self.key,
+            self.name,
+            self.category,
+            _rule_dict(self.rule) if self.rule is not None else None,
+            s(self.weight),
+            s(self.target),
+            s(self.actual),
+            s(self.rating),
+            s(self.achievement),
+            s(self.capped),
+            s(self.score),
+            s(self.points),
+            self.missing,
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(INDICATOR_FIELDS, self.as_row(), strict=True))
+
+
+INDICATOR_FIELDS = (
+    "key",
+    "name",
+    "category",
+    "rule",
+    "weight",
+    "target",
+    "actual",
+    "rating",
+    "achievement",
+    "capped",
+    "score",
+    "points",
+    "missing",
+)
+
+
+def stored_indicators(stored: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The indicators of a stored result as dicts (``INDICATOR_FIELDS``), whichever form they
+    were stored in (rows since engine 2, dicts before)."""
+    rows = (stored or {}).get("indicators", ())
+    return [
+        row if isinstance(row, dict) else dict(zip(INDICATOR_FIELDS, row, strict=False))
+        for row in rows
+    ]
 
 
 _RULE_DICTS: dict[int, tuple[Rule, dict]] = {}
@@ -648,7 +679,7 @@ class Result:
         ``stored_lines`` rebuilds the readable calculation line by line."""
         return {
             "engine": ENGINE_VERSION,
-            "indicators": [i.as_dict() for i in self.indicators],
+            "indicators": [i.as_row() for i in self.indicators],
             "split": {k: plain(v) for k, v in self.split.items()},
             "subtotals": {k: plain(v) for k, v in self.subtotals.items()},
             "base": plain(self.base),
@@ -664,7 +695,7 @@ class Result:
 
 
 # Bump when the rules of the engine change, so a stored result says which rules produced it.
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2  # 2: indicators stored as rows (INDICATOR_FIELDS)
 
 
 def _stored_decimal(value: Any) -> Decimal | None:
@@ -698,7 +729,7 @@ def stored_lines(stored: Mapping[str, Any] | None) -> list[Any]:
     indicator's lines, then the result's own (subtotals, split, 360, final score, grade)."""
     stored = stored or {}
     lines: list[Any] = []
-    indicators = list(stored.get("indicators", ()))
+    indicators = stored_indicators(stored)
     for indicator in indicators:
         lines.extend(indicator_lines(indicator))
     if "trace" in stored:  # the older stored form kept the result's own lines

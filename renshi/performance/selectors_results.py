@@ -383,7 +383,7 @@ def report(*, user: Any, card: Scorecard) -> dict[str, Any]:
         .select_related("indicator")
         .order_by("indicator__category", "indicator__order", "id")
     )
-    traced = {i.get("key"): i for i in (card.trace or {}).get("indicators", [])}
+    traced = {i.get("key"): i for i in scoring.stored_indicators(card.trace)}
     indicator_rows = []
     for item in items:
         found = traced.get(item.pk, {})

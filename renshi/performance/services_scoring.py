@@ -255,5 +255,5 @@ def result_summary(card: Scorecard) -> dict[str, Any]:
         "grade": card.final_grade,
         "complete": card.complete,
         "subtotals": trace.get("subtotals", {}),
-        "indicators": trace.get("indicators", []),
+        "indicators": scoring.stored_indicators(trace),
     }

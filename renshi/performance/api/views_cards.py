@@ -83,7 +83,7 @@ def _card_data(user, card: Scorecard, *, detail: bool = False, items=None) -> di
     if detail:
         data |= {"objection": card.objection, "self_comment": card.self_comment, "items": []}
         if visible:
-            data |= {"manager_comment": card.manager_comment, "trace": card.trace}
+            data |= {"manager_comment": card.manager_comment, "trace": _readable(card.trace)}
         for view in items or ():
             item = view.item
             row = {
@@ -352,3 +352,14 @@ class DepartmentSubmitViewSet(viewsets.GenericViewSet):
             "assignments_submitted_at": part.assignments_submitted_at,
         }
         return Response(DepartmentSubmitOutputSerializer(data).data)
+
+
+def _readable(trace: dict | None) -> dict:
+    """A stored result for API clients: indicators as objects, plus the calculation's lines."""
+    from renshi.performance import scoring
+
+    trace = dict(trace or {})
+    if trace:
+        trace["indicators"] = scoring.stored_indicators(trace)
+        trace["lines"] = scoring.render(scoring.stored_lines(trace))
+    return trace

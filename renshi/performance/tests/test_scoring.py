@@ -237,8 +237,9 @@ def test_stored_result_keeps_the_numbers_and_reads_back_every_line():
         [ratio("销售额", 60, 10, 12), ratio("新客户数", 40, 4, 5)], split={s.RESULTS: D(100)}
     )
     stored = result.as_dict()
-    assert "trace" not in stored and all("trace" not in i for i in stored["indicators"])
-    assert stored["indicators"][0]["rule"] == {"kind": "ratio", "direction": "higher",
+    indicators = s.stored_indicators(stored)
+    assert "trace" not in stored and all("trace" not in i for i in indicators)
+    assert indicators[0]["rule"] == {"kind": "ratio", "direction": "higher",
                                                "inverse": "ratio"}  # fmt: skip
     assert (stored["final"], stored["grade_label"], stored["grade_lower"]) == ("122", "优秀", "90")
     with translation.override("en"):
@@ -256,9 +257,10 @@ def test_bulk_mode_computes_the_same_numbers_without_lines():
 def test_numbers_are_stored_exact_and_shown_rounded():
     result = s.score_result([ratio("x", 100, 3, 1)], split={s.RESULTS: D(100)})
     stored = result.as_dict()
-    assert stored["indicators"][0]["achievement"].startswith("0.3333")  # exact in storage
+    indicator = s.stored_indicators(stored)[0]
+    assert indicator["achievement"].startswith("0.3333")  # exact in storage
     with translation.override("en"):
-        line = s.render(s.indicator_lines(stored["indicators"][0]))[0]
+        line = s.render(s.indicator_lines(indicator))[0]
         assert line == "x: achievement = actual 1 ÷ target 3 = 33.33%"
     assert s.plain(D("122.0000")) == "122" and s.plain(D("0.500")) == "0.5"
     assert s.plain(D("0E-8")) == "0" and s.plain(D("-1.50")) == "-1.5"
