@@ -33,61 +33,15 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from renshi.core.numbers import Num, Num2, Pct
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 DAY = datetime.timedelta(days=1)
 
 
-# --- display helpers (the same rendering as the goals engine's, which sits above us) ---------
-
-
-def fmt_num(value: Decimal | int | None) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{value.to_integral_value():f}"
-    return f"{value.normalize():f}"
-
-
-def fmt_pct(value: Decimal | None, places: int = 1) -> str:
-    if value is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    return f"{(value * HUNDRED).quantize(quantum):f}%"
-
-
-class Num:
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return fmt_num(self.value)
-
-
-class Num2:
-    """A ratio with two decimals."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return f"{Decimal(self.value).quantize(Decimal('0.01')):f}"
-
-
-class Pct:
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return fmt_pct(self.value)
+# --- display helpers: renshi.core.numbers (the same rendering as the goals engine's) --------
 
 
 @dataclass(frozen=True, slots=True)

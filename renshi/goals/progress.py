@@ -20,6 +20,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from renshi.core.numbers import Num, Pct, fmt_num, fmt_pct
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -30,49 +32,7 @@ DEFAULT_AT_RISK = Decimal("0.7")
 HIGHER, LOWER, RANGE = "higher", "lower", "range"
 
 
-# --- numbers for display ------------------------------------------------------------------
-
-
-def fmt_num(value: Decimal | int | None) -> str:
-    """A measure value without trailing zeros: Decimal("65.0000") → "65"."""
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{value.to_integral_value():f}"
-    return f"{value.normalize():f}"
-
-
-def fmt_pct(value: Decimal | None, places: int = 1) -> str:
-    """A fraction as a percentage for display: Decimal("0.5") → "50.0%"."""
-    if value is None:
-        return "—"
-    quantum = Decimal(1).scaleb(-places)
-    return f"{(value * HUNDRED).quantize(quantum):f}%"
-
-
-class Num:
-    """A measure value inside a step (formatted when the step is rendered)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return fmt_num(self.value)
-
-
-class Pct:
-    """A fraction inside a step, shown as a percentage."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return fmt_pct(self.value)
+# --- numbers for display (renshi.core.numbers; re-exported for the goals app) --------------
 
 
 class Terms:
