@@ -17,7 +17,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.renshi-installed
 DB_FILE := var/renshi.sqlite3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/renshi
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto --maxprocesses=4
 
 # uv when it is on PATH (or already inside the venv), pip otherwise.
 UV := $(or $(shell command -v uv 2>/dev/null),$(wildcard $(VENV)/bin/uv))
