@@ -137,6 +137,54 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+# --- reading cells (every import uses these) --------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text: whole-number floats without ".0", dates as ISO, and our own
+    export neutralisation ('=…, '+86…) undone so an export can be re-imported."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        text = text[1:]
+    return text
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def cell_date(value: Any) -> datetime.date | None:
+    """A date from a date cell, an Excel serial number or text in a common format (2026-03-31,
+    2026/3/31, 20260331, 2026年3月31日); None when it is not a date."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        return None
+    text = cell_text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year >= 1900:
+            return parsed
+    return None
+
+
 @dataclass
 class SheetSpec:
     """A worksheet to write: title, header, rows and optional column widths."""

@@ -269,44 +269,8 @@ def read_table(*, filename: str, data: bytes, max_rows: int) -> excel.Sheet:
 # --- cell values --------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(excel.FORMULA_PREFIXES):
-        text = text[1:]
-    return text
-
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
-
-
-def parse_date(value: Any) -> datetime.date | None:
-    """A date cell, an Excel serial number or text in a common format; None otherwise."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 2958466:
-            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-        return None
-    text = _text(value)
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if parsed.year >= 1900:
-            return parsed
-    return None
+_text = excel.cell_text
+parse_date = excel.cell_date
 
 
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")

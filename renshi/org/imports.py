@@ -239,47 +239,8 @@ def parse_header(header: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]
     return found, errors
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    text = str(value).strip()
-    # undo our own export neutralisation ('=…, '+86…) so an export can be re-imported
-    if text.startswith("'") and text[1:].startswith(excel.FORMULA_PREFIXES):
-        text = text[1:]
-    return text
-
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
-
-
-def _date(value: Any) -> datetime.date | None:
-    """A date from a date cell, an Excel serial number or text; None when it is not a date."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if 1 <= value < 2958466:
-            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-        return None
-    text = _text(value)
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if parsed.year >= 1900:
-            return parsed
-    return None
+_text = excel.cell_text
+_date = excel.cell_date
 
 
 @dataclass

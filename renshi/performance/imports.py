@@ -236,15 +236,7 @@ class Check:
         return sorted(self.errors, key=lambda e: (e.row, e.column))[:ERROR_LIMIT]
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(excel.FORMULA_PREFIXES):
-        text = text[1:]
-    return text
+_text = excel.cell_text
 
 
 def _label(key: str) -> str:
