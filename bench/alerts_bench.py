@@ -18,12 +18,9 @@ the number.
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 10, 1)
 METRIC = "crm.new_customers"
 TARGET_S = 5.0
@@ -152,40 +149,12 @@ def measure_alerts(company, notes: list[str]) -> float | None:
 
 
 def main() -> int:
+    from run import standalone_demo
+
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    sys.path.insert(0, str(ROOT))
-    from bench.run import SCRATCH, reset_database
-
-    base = os.environ.get("DATABASE_URL")
-    if base:
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(base)
-        name = parts.path.lstrip("/") or "renshi"
-        url = urlunsplit(parts._replace(path=f"/{name}_alerts_bench"))
-    else:
-        SCRATCH.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{SCRATCH / 'alerts_bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    reset_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    started = time.perf_counter()
-    call_command("demo", employees=n, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    print(f"demo company of {n} built in {time.perf_counter() - started:.1f} s")
-    from renshi.org.models import Company
-
+    company = standalone_demo("alerts_bench", n)
     notes: list[str] = []
-    value = measure_alerts(Company.objects.get(code="demo"), notes)
+    value = measure_alerts(company, notes)
     for note in notes:
         print("note:", note)
     print(f"alerts_eval_10k_s = {value} (target < {TARGET_S})")

@@ -108,38 +108,16 @@ def measure_ingest(client_or_none, company, notes: list) -> float:
 
 
 def main() -> int:  # pragma: no cover - manual run
-    root = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(root))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import standalone_demo
+
     employees = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000
-    scratch = root / "bench" / "scratch"
-    scratch.mkdir(exist_ok=True)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'metrics_bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(root / "bench"))
-    from run import reset_database
-
-    reset_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    call_command("demo", employees=employees, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    from renshi.org.models import Company
-
-    company = Company.objects.order_by("id").first()
+    company = standalone_demo("metrics_bench", employees)
     notes: list[str] = []
     rate = measure_ingest(None, company, notes)
     print("\n".join(notes))
-    print(
-        json.dumps(
-            {"ingest_points_per_s": rate, "database": os.environ["DATABASE_URL"].split(":")[0]}
-        )
-    )
+    database = os.environ["DATABASE_URL"].split(":")[0]
+    print(json.dumps({"ingest_points_per_s": rate, "database": database}))
     return 0
 
 

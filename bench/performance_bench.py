@@ -18,12 +18,9 @@ server) and prints the number.
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 2.0
 PLAN_NAME = "bench 2026Q2 绩效"
 
@@ -155,40 +152,12 @@ def measure_scoring(company, notes: list[str]) -> float | None:
 
 
 def main() -> int:
+    from run import standalone_demo
+
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    sys.path.insert(0, str(ROOT))
-    from bench.run import SCRATCH, reset_database
-
-    base = os.environ.get("DATABASE_URL")
-    if base:
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(base)
-        name = parts.path.lstrip("/") or "renshi"
-        url = urlunsplit(parts._replace(path=f"/{name}_performance_bench"))
-    else:
-        SCRATCH.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{SCRATCH / 'performance_bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    reset_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    started = time.perf_counter()
-    call_command("demo", employees=n, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    print(f"demo company of {n} built in {time.perf_counter() - started:.1f} s")
-    from renshi.org.models import Company
-
+    company = standalone_demo("performance_bench", n)
     notes: list[str] = []
-    value = measure_scoring(Company.objects.get(code="demo"), notes)
+    value = measure_scoring(company, notes)
     for note in notes:
         print("note:", note)
     print(f"score_cycle_10k_s = {value} (target < {TARGET_S})")

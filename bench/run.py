@@ -458,3 +458,37 @@ def reset_database(url: str) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def standalone_demo(label: str, employees: int):
+    """For a bench module run on its own (``python bench/<label>.py N``): a scratch database
+    (``bench/scratch/<label>.sqlite3``, or ``<db>_<label>`` on DATABASE_URL's server) with the
+    demo company of ``employees`` people; returns the company."""
+    sys.path.insert(0, str(ROOT))
+    base = os.environ.get("DATABASE_URL")
+    if base:
+        parts = urlsplit(base)
+        name = parts.path.lstrip("/") or "renshi"
+        url = urlunsplit(parts._replace(path=f"/{name}_{label}"))
+    else:
+        SCRATCH.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{SCRATCH / f'{label}.sqlite3'}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    reset_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    started = time.perf_counter()
+    call_command("demo", employees=employees, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"demo company of {employees} built in {time.perf_counter() - started:.1f} s")
+    from renshi.org.models import Company
+
+    return Company.objects.get(code="demo")
